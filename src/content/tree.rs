@@ -1,0 +1,510 @@
+//! Building the [`Library`]: walk, read and parse in parallel, then assign
+//! sections, URLs and orders.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::dates::{PageDate, split_date_prefix};
+use super::front_matter::{self, PageFrontMatter, SectionFrontMatter, SortBy};
+use super::{Asset, Item, Library, Page, PageId, Section, SectionId, SourceFile, rel_string, slugify};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::project::Project;
+
+const PAGE_KEYS: &str = "title, description, date, updated, draft, slug, path, aliases, \
+                         template, weight, authors, [taxonomies], [extra]";
+const SECTION_KEYS: &str = "title, description, sort_by, paginate_by, paginate_path, template, \
+                            page_template, weight, draft, transparent, redirect_to, aliases, [extra]";
+
+/// Project files that are never copied when the content folder is the root.
+const ROOT_PROJECT_FILES: &[&str] = &["ssgx.toml", "netlify.toml", "package.json", "package-lock.json", "Cargo.toml", "Cargo.lock"];
+
+/// What the walk found, before any file is read.
+#[derive(Default)]
+struct Walk {
+    /// Markdown files, relative to the content folder.
+    markdown: Vec<PathBuf>,
+    /// Other files, relative to the content folder.
+    others: Vec<PathBuf>,
+    /// Folders holding `_index.md`.
+    section_dirs: BTreeSet<PathBuf>,
+    /// Folders holding `index.md` (and no `_index.md`): page bundles.
+    bundle_dirs: BTreeSet<PathBuf>,
+}
+
+/// Loads the content folder of `project` into a [`Library`].
+pub fn load(project: &Project) -> Result<Library, Diagnostics> {
+    let walk = walk(project)?;
+    let mut diags = Diagnostics::default();
+
+    // Read and parse every Markdown file in parallel, keeping walk order.
+    let parsed: Vec<Result<Parsed, Diagnostic>> = walk
+        .markdown
+        .par_iter()
+        .map(|rel| parse_file(project, &walk, rel))
+        .collect();
+    let mut files = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(p) => files.push(p),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    let mut builder = Builder::new(project, &walk);
+    // Sections first (parents before children: BTreeMap order), so pages
+    // and assets can find theirs.
+    for file in files.iter().filter(|f| matches!(f.kind, Kind::Section(_))) {
+        builder.add_section_file(file);
+    }
+    builder.add_implicit_sections(&files);
+    builder.link_sections();
+    for file in files.into_iter() {
+        if let Kind::Page(meta) = file.kind {
+            if let Err(d) = builder.add_page(file.source, *meta, &file.rel) {
+                diags.push(d);
+            }
+        }
+    }
+    builder.add_assets(&walk);
+    diags.extend(builder.check_unique_paths());
+    let mut library = builder.finish();
+    sort_sections(&mut library);
+    diags.into_result(library)
+}
+
+fn walk(project: &Project) -> Result<Walk, Diagnostics> {
+    let root = &project.content_dir;
+    let excluded = if project.content_is_root {
+        project.excluded_from_content()
+    } else {
+        Vec::new()
+    };
+    let mut out = Walk::default();
+    let mut diags = Diagnostics::default();
+    let entries = WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+            !hidden && !excluded.iter().any(|x| e.path() == x)
+        });
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map(|p| project.display_path(p).to_path_buf()).unwrap_or_default();
+                diags.push(Diagnostic::in_file(&path, 1, 1, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root).map(Path::to_path_buf) else {
+            continue;
+        };
+        let parent = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+        match rel.file_name().and_then(|n| n.to_str()) {
+            Some("_index.md") => {
+                out.section_dirs.insert(parent);
+                out.markdown.push(rel);
+            }
+            Some(name) if name.ends_with(".md") => {
+                if name == "index.md" && !parent.as_os_str().is_empty() {
+                    out.bundle_dirs.insert(parent);
+                }
+                out.markdown.push(rel);
+            }
+            Some(name) if project.content_is_root && parent.as_os_str().is_empty() && ROOT_PROJECT_FILES.contains(&name) => {}
+            _ => out.others.push(rel),
+        }
+    }
+    // A folder with `_index.md` is a section even if it also has `index.md`.
+    let sections = out.section_dirs.clone();
+    out.bundle_dirs.retain(|d| !sections.contains(d));
+    diags.into_result(out)
+}
+
+enum Kind {
+    Page(Box<PageFrontMatter>),
+    Section(Box<SectionFrontMatter>),
+    /// A Markdown file inside a page bundle: copied as an asset.
+    BundleAsset,
+}
+
+struct Parsed {
+    rel: PathBuf,
+    source: SourceFile,
+    kind: Kind,
+}
+
+impl Walk {
+    /// The page bundle folder `rel` lies in, if any (nearest first).
+    fn bundle_of<'p>(&self, rel: &'p Path) -> Option<&'p Path> {
+        rel.ancestors().skip(1).find(|a| self.bundle_dirs.contains(*a))
+    }
+}
+
+fn parse_file(project: &Project, walk: &Walk, rel: &Path) -> Result<Parsed, Diagnostic> {
+    let abs = project.content_dir.join(rel);
+    let display = project.display_path(&abs).to_path_buf();
+    let bytes = std::fs::read(&abs)
+        .map_err(|e| Diagnostic::in_file(&display, 1, 1, format!("cannot read this file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid prefix is text, so its lines and columns are exact.
+        let prefix = String::from_utf8_lossy(valid);
+        let (line, column) = crate::diagnostics::line_col(&prefix, prefix.len());
+        Diagnostic::in_file(&display, line, column, "this file is not valid UTF-8")
+            .with_hint("save it as UTF-8 (most editors offer this under 'Save with encoding')")
+    })?;
+    let text: Arc<str> = Arc::from(text);
+    let is_section = rel.file_name().is_some_and(|n| n == "_index.md");
+    let in_bundle = walk
+        .bundle_of(rel)
+        .is_some_and(|b| rel.parent() != Some(b) || rel.file_name().is_some_and(|n| n != "index.md"));
+    let split = front_matter::split(&display, &text)?;
+    let kind = if is_section {
+        Kind::Section(Box::new(front_matter::parse(&display, &text, &split, SECTION_KEYS)?))
+    } else if in_bundle {
+        Kind::BundleAsset
+    } else {
+        Kind::Page(Box::new(front_matter::parse(&display, &text, &split, PAGE_KEYS)?))
+    };
+    let source = SourceFile {
+        rel: rel_string(rel),
+        display,
+        front_matter: split.front_matter_start..split.front_matter_start + split.front_matter.len(),
+        body_start: split.body_start,
+        text: Arc::clone(&text),
+    };
+    Ok(Parsed { rel: rel.to_path_buf(), source, kind })
+}
+
+/// URL path of a content folder: its components slugified.
+fn dir_url(dir: &Path) -> String {
+    let mut url = String::from("/");
+    for c in dir.components() {
+        let s = slugify(&c.as_os_str().to_string_lossy());
+        if !s.is_empty() {
+            url.push_str(&s);
+            url.push('/');
+        }
+    }
+    url
+}
+
+struct Builder<'a> {
+    project: &'a Project,
+    walk: &'a Walk,
+    sections: Vec<Section>,
+    section_of_dir: BTreeMap<PathBuf, SectionId>,
+    /// Folders of draft sections: everything below them is left out.
+    draft_dirs: Vec<PathBuf>,
+    pages: Vec<Page>,
+    page_of_bundle: HashMap<PathBuf, PageId>,
+    assets: Vec<Asset>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(project: &'a Project, walk: &'a Walk) -> Self {
+        let mut b = Builder {
+            project,
+            walk,
+            sections: Vec::new(),
+            section_of_dir: BTreeMap::new(),
+            draft_dirs: Vec::new(),
+            pages: Vec::new(),
+            page_of_bundle: HashMap::new(),
+            assets: Vec::new(),
+        };
+        // The root section always exists, with or without `_index.md`.
+        b.push_section(PathBuf::new(), b.stand_in(Path::new("")), SectionFrontMatter::default());
+        b
+    }
+
+    fn stand_in(&self, dir: &Path) -> SourceFile {
+        let rel = dir.join("_index.md");
+        SourceFile {
+            rel: rel_string(&rel),
+            display: self.project.display_path(&self.project.content_dir.join(&rel)).to_path_buf(),
+            text: Arc::from(""),
+            front_matter: 0..0,
+            body_start: 0,
+        }
+    }
+
+    fn is_drafted(&self, rel: &Path) -> bool {
+        self.draft_dirs.iter().any(|d| rel.starts_with(d))
+    }
+
+    fn push_section(&mut self, dir: PathBuf, file: SourceFile, meta: SectionFrontMatter) {
+        let id = self.sections.len();
+        self.sections.push(Section {
+            file,
+            meta,
+            path: dir_url(&dir),
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+            assets: Vec::new(),
+        });
+        self.section_of_dir.insert(dir, id);
+    }
+
+    fn add_section_file(&mut self, parsed: &Parsed) {
+        let Kind::Section(meta) = &parsed.kind else { return };
+        let dir = parsed.rel.parent().map(Path::to_path_buf).unwrap_or_default();
+        if self.is_drafted(&dir) {
+            return;
+        }
+        if meta.draft && !self.project.drafts {
+            self.draft_dirs.push(dir);
+            return;
+        }
+        match self.section_of_dir.get(&dir) {
+            // The root stand-in is replaced by the real `_index.md`.
+            Some(&id) => {
+                self.sections[id].file = parsed.source.clone();
+                self.sections[id].meta = (**meta).clone();
+            }
+            None => self.push_section(dir, parsed.source.clone(), (**meta).clone()),
+        }
+    }
+
+    /// A folder holding pages but no `_index.md` becomes a plain section.
+    fn add_implicit_sections(&mut self, files: &[Parsed]) {
+        for f in files {
+            if !matches!(f.kind, Kind::Page(_)) {
+                continue;
+            }
+            let page_dir = f.rel.parent().unwrap_or(Path::new(""));
+            let dir = if self.walk.bundle_dirs.contains(page_dir) {
+                page_dir.parent().unwrap_or(Path::new("")).to_path_buf()
+            } else {
+                page_dir.to_path_buf()
+            };
+            if !self.section_of_dir.contains_key(&dir) && !self.is_drafted(&dir) {
+                let stand_in = self.stand_in(&dir);
+                self.push_section(dir, stand_in, SectionFrontMatter::default());
+            }
+        }
+    }
+
+    fn nearest_section(&self, dir: &Path) -> SectionId {
+        dir.ancestors()
+            .find_map(|a| self.section_of_dir.get(a).copied())
+            .unwrap_or(0)
+    }
+
+    fn link_sections(&mut self) {
+        let dirs: Vec<(PathBuf, SectionId)> = self.section_of_dir.iter().map(|(d, i)| (d.clone(), *i)).collect();
+        for (dir, id) in dirs {
+            if let Some(parent_dir) = dir.parent() {
+                let parent = self.nearest_section(parent_dir);
+                self.sections[id].parent = Some(parent);
+                self.sections[parent].subsections.push(id);
+            }
+        }
+    }
+
+    fn add_page(&mut self, file: SourceFile, meta: PageFrontMatter, rel: &Path) -> Result<(), Diagnostic> {
+        if (meta.draft && !self.project.drafts) || self.is_drafted(rel) {
+            return Ok(());
+        }
+        let file_dir = rel.parent().unwrap_or(Path::new(""));
+        let bundle = self.walk.bundle_dirs.contains(file_dir) && rel.file_name().is_some_and(|n| n == "index.md");
+        let (stem, section_dir) = if bundle {
+            let name = file_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (name, file_dir.parent().unwrap_or(Path::new("")))
+        } else {
+            let stem = rel.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (stem, file_dir)
+        };
+        let section = self.nearest_section(section_dir);
+
+        let (file_date, stem) = match split_date_prefix(&stem) {
+            Some((date, rest)) => (Some(date), rest.to_string()),
+            None => (None, stem),
+        };
+        let parse_date = |key: &str, value: &Option<front_matter::DateValue>| -> Result<Option<PageDate>, Diagnostic> {
+            let Some(v) = value else { return Ok(None) };
+            PageDate::parse(&v.0).map(Some).ok_or_else(|| {
+                Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), key.len(), format!("`{key}` is not a date: `{}`", v.0))
+                    .with_hint("write dates as 2024-05-01 or 2024-05-01T10:00:00Z")
+            })
+        };
+        let date = parse_date("date", &meta.date)?.or(file_date);
+        let updated = parse_date("updated", &meta.updated)?;
+
+        let slug = match &meta.slug {
+            Some(s) => slugify(s),
+            None => slugify(&stem),
+        };
+        let path = match &meta.path {
+            Some(p) => normalize_url_path(p),
+            None => {
+                let base = &self.sections[section].path;
+                if slug.is_empty() { base.clone() } else { format!("{base}{slug}/") }
+            }
+        };
+        let id = self.pages.len();
+        if bundle {
+            self.page_of_bundle.insert(file_dir.to_path_buf(), id);
+        }
+        self.pages.push(Page { file, meta, slug, path, date, updated, section, assets: Vec::new(), lower: None, higher: None });
+        self.sections[section].pages.push(id);
+        Ok(())
+    }
+
+    /// Files of a page bundle go beside the page's `index.html`; other
+    /// files are copied to their folder's URL.
+    fn add_assets(&mut self, walk: &Walk) {
+        for other in &walk.others {
+            if self.is_drafted(other) {
+                continue;
+            }
+            if let Some(bundle) = walk.bundle_of(other) {
+                // A bundle whose page is a draft has no page here.
+                if let Some(&id) = self.page_of_bundle.get(bundle) {
+                    let inner = rel_string(other.strip_prefix(bundle).unwrap_or(other));
+                    let dest = format!("{}{inner}", &self.pages[id].path[1..]);
+                    self.pages[id].assets.push(format!("/{dest}"));
+                    self.assets.push(Asset { source: self.project.content_dir.join(other), dest });
+                }
+                continue;
+            }
+            let dir = other.parent().unwrap_or(Path::new(""));
+            let name = other.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let dest = format!("{}{name}", &dir_url(dir)[1..]);
+            let section = self.nearest_section(dir);
+            self.sections[section].assets.push(format!("/{dest}"));
+            self.assets.push(Asset { source: self.project.content_dir.join(other), dest });
+        }
+    }
+
+    /// Two items claiming one URL is an error on the second.
+    fn check_unique_paths(&self) -> Vec<Diagnostic> {
+        let mut seen: HashMap<&str, &SourceFile> = HashMap::new();
+        let mut diags = Vec::new();
+        let items = self
+            .sections
+            .iter()
+            .map(|s| (&s.path, &s.file))
+            .chain(self.pages.iter().map(|p| (&p.path, &p.file)));
+        for (path, file) in items {
+            if let Some(first) = seen.get(path.as_str()) {
+                let key = if file.key_offset("path") > 0 { "path" } else { "slug" };
+                diags.push(
+                    Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), 0, format!("two pages claim the URL {path}: {} and this file", first.display.display()))
+                        .with_hint("give one of them another `slug` or `path` in its front matter"),
+                );
+            } else {
+                seen.insert(path, file);
+            }
+        }
+        diags
+    }
+
+    fn finish(self) -> Library {
+        let mut by_rel = HashMap::new();
+        for (id, s) in self.sections.iter().enumerate() {
+            by_rel.insert(s.file.rel.clone(), Item::Section(id));
+        }
+        for (id, p) in self.pages.iter().enumerate() {
+            by_rel.insert(p.file.rel.clone(), Item::Page(id));
+        }
+        Library { pages: self.pages, sections: self.sections, assets: self.assets, by_rel }
+    }
+}
+
+/// `about`, `/about`, `about/` all become `/about/`; `feed.xml` stays a file.
+fn normalize_url_path(p: &str) -> String {
+    let trimmed = p.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_string();
+    }
+    let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
+    if last.contains('.') { format!("/{trimmed}") } else { format!("/{trimmed}/") }
+}
+
+/// Orders each section's pages and subsections, adds the pages of
+/// transparent children to their parents, and links neighbours.
+fn sort_sections(lib: &mut Library) {
+    // Deepest first, so a transparent grandchild's pages bubble up.
+    let mut order: Vec<SectionId> = (0..lib.sections.len()).collect();
+    order.sort_by_key(|&id| std::cmp::Reverse(lib.sections[id].path.matches('/').count()));
+    for id in order {
+        let sort_by = lib.sections[id].meta.sort_by;
+        let mut pages = std::mem::take(&mut lib.sections[id].pages);
+        sort_pages(&lib.pages, &mut pages, sort_by);
+        if lib.sections[id].meta.transparent {
+            if let Some(parent) = lib.sections[id].parent {
+                lib.sections[parent].pages.extend(pages.iter().copied());
+            }
+        }
+        lib.sections[id].pages = pages;
+        let mut subs = std::mem::take(&mut lib.sections[id].subsections);
+        subs.sort_by(|&a, &b| {
+            let (sa, sb) = (&lib.sections[a], &lib.sections[b]);
+            (sa.meta.weight, &sa.path).cmp(&(sb.meta.weight, &sb.path))
+        });
+        lib.sections[id].subsections = subs;
+    }
+    // Neighbours follow the page's own section (not a transparent parent).
+    for id in 0..lib.sections.len() {
+        let own: Vec<PageId> = lib.sections[id].pages.iter().copied().filter(|&p| lib.pages[p].section == id).collect();
+        for (i, &p) in own.iter().enumerate() {
+            lib.pages[p].lower = own.get(i + 1).copied();
+            lib.pages[p].higher = i.checked_sub(1).map(|j| own[j]);
+        }
+    }
+}
+
+fn sort_pages(pages: &[Page], ids: &mut [PageId], sort_by: SortBy) {
+    let by_path = |a: &PageId, b: &PageId| pages[*a].file.rel.cmp(&pages[*b].file.rel);
+    match sort_by {
+        SortBy::None => ids.sort_by(by_path),
+        SortBy::Date => ids.sort_by(|a, b| {
+            // Newest first; undated pages last.
+            let (da, db) = (pages[*a].date.as_ref().map(|d| d.utc), pages[*b].date.as_ref().map(|d| d.utc));
+            match (da, db) {
+                (Some(x), Some(y)) => y.cmp(&x).then_with(|| by_path(a, b)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => by_path(a, b),
+            }
+        }),
+        SortBy::Weight => ids.sort_by(|a, b| {
+            let (wa, wb) = (pages[*a].meta.weight.unwrap_or(i64::MAX), pages[*b].meta.weight.unwrap_or(i64::MAX));
+            wa.cmp(&wb).then_with(|| by_path(a, b))
+        }),
+        SortBy::Title => ids.sort_by(|a, b| {
+            let t = |id: &PageId| pages[*id].meta.title.clone().unwrap_or_default().to_lowercase();
+            t(a).cmp(&t(b)).then_with(|| by_path(a, b))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_are_normalised() {
+        assert_eq!(normalize_url_path("about"), "/about/");
+        assert_eq!(normalize_url_path("/a/b/"), "/a/b/");
+        assert_eq!(normalize_url_path("feed.xml"), "/feed.xml");
+        assert_eq!(normalize_url_path("/"), "/");
+    }
+
+    #[test]
+    fn dir_urls_slugify_components() {
+        assert_eq!(dir_url(Path::new("")), "/");
+        assert_eq!(dir_url(Path::new("My Posts/2024")), "/my-posts/2024/");
+    }
+}

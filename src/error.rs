@@ -1,0 +1,62 @@
+//! The crate's error type: user errors (with locations) versus internal or
+//! environmental failures. The CLI maps the first to exit code 1 and the
+//! second to exit code 2.
+
+use std::io;
+use std::path::Path;
+
+use crate::diagnostics::Diagnostics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in the user's files, each with file, line and column.
+    #[error("{} error(s) in the site", .0.0.len())]
+    Site(Diagnostics),
+    /// A user error that belongs to no file (a bad flag, a refused folder).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    /// The machine failed us: disk full, permission denied on the output.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// An I/O failure on one path, with the path in the message.
+    pub fn io_at(what: &str, path: &Path, source: io::Error) -> Self {
+        Error::io(format!("{what} {}", path.display()), source)
+    }
+
+    /// True for mistakes the user can fix in their files or flags.
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, Error::Site(_) | Error::Usage { .. })
+    }
+}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Self {
+        Error::Site(d)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

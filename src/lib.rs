@@ -1,0 +1,21 @@
+//! ssgx: a static site generator with serverless functions, for Netlify.
+//!
+//! The modules follow the build pipeline (see DESIGN.md §5); data flows one
+//! way, and a lower module never imports a higher one:
+//!
+//! `project` → `content` → `markdown` → `templates` → `site` → `output`.
+//!
+//! The binary (`main.rs`) is the only place that knows about terminals and
+//! exit codes; everything here returns [`error::Error`] or
+//! [`diagnostics::Diagnostics`].
+
+pub mod content;
+pub mod diagnostics;
+pub mod error;
+pub mod markdown;
+pub mod output;
+pub mod project;
+pub mod site;
+pub mod templates;
+
+pub use error::{Error, Result};

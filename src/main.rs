@@ -1,0 +1,141 @@
+//! The `ssgx` command line: parses flags, runs the pipeline, renders
+//! diagnostics once, and maps errors to exit codes (0 ok, 1 user error,
+//! 2 internal error).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use ssgx::diagnostics::Diagnostic;
+use ssgx::project::{Overrides, Project};
+use ssgx::{Error, site};
+
+const EXAMPLES: &str = "\
+Examples:
+  ssgx build                         build the site in this folder into public/
+  ssgx build --root docs             build the site in docs/
+  ssgx build --base-url https://example.com --drafts
+";
+
+#[derive(Parser)]
+#[command(name = "ssgx", version, about = "A static site generator with serverless functions, for Netlify", after_help = EXAMPLES)]
+struct Cli {
+    /// More output (-v: debug, -vv: trace). SSGX_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output folder (public/ by default).
+    #[command(after_help = EXAMPLES)]
+    Build {
+        /// The site's folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site (default: output_dir of ssgx.toml, or public/).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Absolute URL the site is served from, e.g. https://example.com.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include pages and sections marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            if e.is_user_error() { ExitCode::from(1) } else { ExitCode::from(2) }
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "ssgx=info",
+        1 => "ssgx=debug",
+        _ => "ssgx=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SSGX_LOG").unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Build { root, output, base_url, drafts } => {
+            let project = Project::load(&root, &Overrides { output_dir: output, base_url, drafts })?;
+            let report = site::build(&project)?;
+            let out = project.display_path(&project.output_dir).display().to_string();
+            eprintln!(
+                "Built {} page(s) and {} section(s) into {out}/ in {} ms ({} files: {} written, {} unchanged, {} removed)",
+                report.pages,
+                report.sections,
+                report.elapsed.as_millis(),
+                report.files,
+                report.write.written,
+                report.write.unchanged,
+                report.write.removed,
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Prints an error for a person: every diagnostic with its snippet.
+fn report(error: &Error) {
+    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme);
+    let render = |d: &Diagnostic| {
+        let mut out = String::new();
+        match handler.render_report(&mut out, d) {
+            Ok(()) => eprint!("{out}"),
+            Err(_) => eprintln!("error: {d}"),
+        }
+    };
+    match error {
+        Error::Site(diags) => {
+            for d in &diags.0 {
+                eprintln!("error: {}", d.location());
+                render(d);
+            }
+            let n = diags.0.len();
+            eprintln!("error: the build failed with {n} error{}; nothing was written", if n == 1 { "" } else { "s" });
+        }
+        Error::Usage { message, hint } => {
+            eprintln!("error: {message}");
+            if let Some(hint) = hint {
+                eprintln!("  help: {hint}");
+            }
+        }
+        Error::Io { .. } => {
+            let mut chain = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(s) = source {
+                chain.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            eprintln!("error: {chain}");
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Markdown to HTML: pulldown-cmark plus what a site needs on top of it:
+//! unique GitHub-style heading ids, a table of contents, `@/` internal links
+//! resolved (and broken ones reported with their line), the summary cut at
+//! `<!-- more -->`, and word counts.
+//!
+//! Public surface: [`render`] for a content file's body, [`render_fragment`]
+//! for a string (the `markdown` template filter), and [`Rendered`].
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::content::github_heading_id;
+use crate::diagnostics::Diagnostic;
+
+/// The marker that ends a page's summary.
+pub const SUMMARY_MARKER: &str = "<!-- more -->";
+
+/// A heading in the table of contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heading {
+    pub level: u32,
+    pub id: String,
+    pub title: String,
+    pub permalink: String,
+    pub children: Vec<Heading>,
+}
+
+/// An `@/` link, kept so its `#anchor` can be checked once every page has
+/// its heading ids.
+#[derive(Debug, Clone)]
+pub struct InternalLink {
+    pub target: String,
+    pub anchor: Option<String>,
+    /// Byte offset of the link in the source file.
+    pub offset: usize,
+}
+
+/// The HTML of one content file and what was learnt while making it.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub content: String,
+    pub summary: Option<String>,
+    pub toc: Vec<Heading>,
+    /// Every id on the page's headings.
+    pub heading_ids: Vec<String>,
+    pub word_count: usize,
+    pub reading_time: usize,
+    pub internal_links: Vec<InternalLink>,
+}
+
+/// Resolves an `@/` link target (content-relative path) to its URL.
+pub type ResolveLink<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
+
+/// The input of [`render`]: one content file.
+pub struct Source<'a> {
+    pub file: &'a Path,
+    pub text: &'a Arc<str>,
+    pub body_start: usize,
+    /// The page's own permalink, for TOC links.
+    pub permalink: &'a str,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a content file's body. All broken `@/` links are reported.
+pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, Vec<Diagnostic>> {
+    let body = &src.text[src.body_start..];
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(body, options()).into_offset_iter().collect();
+    let mut out = Rendered::default();
+    let mut errors = Vec::new();
+
+    assign_heading_ids(&mut events, src.permalink, &mut out);
+    for (event, range) in events.iter_mut() {
+        match event {
+            Event::Text(t) => out.word_count += t.split_whitespace().count(),
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let Some(target) = dest_url.strip_prefix("@/") else {
+                    continue;
+                };
+                let (path, anchor) = match target.split_once('#') {
+                    Some((p, a)) => (p.to_string(), Some(a.to_string())),
+                    None => (target.to_string(), None),
+                };
+                let offset = src.body_start + range.start;
+                match resolve(&path) {
+                    Some(url) => {
+                        let full = match &anchor {
+                            Some(a) => format!("{url}#{a}"),
+                            None => url,
+                        };
+                        out.internal_links.push(InternalLink { target: path, anchor, offset });
+                        *dest_url = CowStr::from(full);
+                    }
+                    None => errors.push(
+                        Diagnostic::at_offset(
+                            src.file,
+                            src.text,
+                            offset,
+                            range.len(),
+                            format!("broken internal link: `@/{path}` names no page or section"),
+                        )
+                        .with_hint("internal links name a file relative to the content folder, such as @/blog/post.md"),
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    out.reading_time = out.word_count.div_ceil(200);
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    if let Some(cut) = html.find(SUMMARY_MARKER) {
+        out.summary = Some(html[..cut].trim_end().to_string());
+    }
+    out.content = html;
+    Ok(out)
+}
+
+/// Gives every heading a unique id (its own `{#id}` or GitHub's slug of its
+/// text) and collects the table of contents.
+fn assign_heading_ids(events: &mut [(Event<'_>, std::ops::Range<usize>)], permalink: &str, out: &mut Rendered) {
+    let mut used: HashSet<String> = HashSet::new();
+    let mut flat: Vec<(u32, String, String)> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { .. }) = &events[i].0 {
+            let mut title = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j].0 {
+                    title.push_str(t);
+                }
+                j += 1;
+            }
+            if let Event::Start(Tag::Heading { level, id, .. }) = &mut events[i].0 {
+                let base = match id {
+                    Some(explicit) => explicit.to_string(),
+                    None => github_heading_id(&title),
+                };
+                let unique = unique_id(&base, &mut used);
+                *id = Some(CowStr::from(unique.clone()));
+                flat.push((heading_level(*level), unique, title));
+            }
+            i = j;
+        }
+        i += 1;
+    }
+    out.heading_ids = flat.iter().map(|(_, id, _)| id.clone()).collect();
+    out.toc = nest(flat, permalink);
+}
+
+/// GitHub's rule: the second `foo` is `foo-1`, the third `foo-2`.
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    let mut candidate = base.to_string();
+    let mut n = 0;
+    while used.contains(&candidate) {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    used.insert(candidate.clone());
+    candidate
+}
+
+fn heading_level(level: HeadingLevel) -> u32 {
+    level as u32
+}
+
+/// Nests a flat heading list: each heading holds the deeper ones after it.
+fn nest(flat: Vec<(u32, String, String)>, permalink: &str) -> Vec<Heading> {
+    let mut roots: Vec<Heading> = Vec::new();
+    for (level, id, title) in flat {
+        let heading = Heading {
+            level,
+            permalink: format!("{permalink}#{id}"),
+            id,
+            title,
+            children: Vec::new(),
+        };
+        insert_heading(&mut roots, heading);
+    }
+    roots
+}
+
+fn insert_heading(siblings: &mut Vec<Heading>, heading: Heading) {
+    match siblings.last_mut() {
+        Some(last) if last.level < heading.level => insert_heading(&mut last.children, heading),
+        _ => siblings.push(heading),
+    }
+}
+
+/// Renders a Markdown string with no page around it (the `markdown`
+/// filter). `inline` drops the wrapping `<p>` of a one-paragraph text.
+pub fn render_fragment(text: &str, inline: bool) -> String {
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
+    if inline {
+        let trimmed = html.trim_end();
+        if let Some(inner) = trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+            if !inner.contains("<p>") {
+                return inner.to_string();
+            }
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_str(body: &str) -> Result<Rendered, Vec<Diagnostic>> {
+        let text: Arc<str> = Arc::from(body);
+        let src = Source { file: Path::new("a.md"), text: &text, body_start: 0, permalink: "/a/" };
+        render(&src, &|p: &str| (p == "b.md").then(|| "/b/".to_string()))
+    }
+
+    #[test]
+    fn headings_get_unique_github_ids_and_a_toc() {
+        let r = render_str("# Intro\n\n## Set up\n\n## Set up\n\n# Other {#custom}\n").unwrap();
+        assert!(r.content.contains(r#"<h1 id="intro">Intro</h1>"#), "{}", r.content);
+        assert!(r.content.contains(r#"<h2 id="set-up-1">"#));
+        assert!(r.content.contains(r#"<h1 id="custom">"#));
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children.len(), 2);
+        assert_eq!(r.toc[0].children[1].permalink, "/a/#set-up-1");
+    }
+
+    #[test]
+    fn internal_links_resolve_or_fail_with_line() {
+        let r = render_str("see [b](@/b.md#x)\n").unwrap();
+        assert!(r.content.contains(r#"href="/b/#x""#));
+        assert_eq!(r.internal_links[0].anchor.as_deref(), Some("x"));
+        let errs = render_str("line one\n\nsee [c](@/c.md) and [d](@/d.md)\n").unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert_eq!((errs[0].line, errs[0].column), (3, 5));
+    }
+
+    #[test]
+    fn summary_cuts_at_marker() {
+        let r = render_str("Intro words.\n\n<!-- more -->\n\nRest.\n").unwrap();
+        assert_eq!(r.summary.as_deref(), Some("<p>Intro words.</p>"));
+        assert_eq!(r.word_count, 3);
+    }
+
+    #[test]
+    fn fragment_inline_drops_paragraph() {
+        assert_eq!(render_fragment("*hi*", true), "<em>hi</em>");
+        assert_eq!(render_fragment("*hi*", false), "<p><em>hi</em></p>\n");
+    }
+}

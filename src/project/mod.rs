@@ -1,0 +1,309 @@
+//! The project: where a site's folders are, its `ssgx.toml`, and the
+//! settings that come from flags and the environment.
+//!
+//! Public surface: [`Project::load`] with [`Overrides`], giving resolved
+//! absolute folders, the parsed [`Config`] and the effective base URL. The
+//! folder checks that keep ssgx from ever deleting a user's files (an output
+//! folder that is the project, its content, or outside it) live here.
+
+mod paths;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::error::{Error, Result};
+pub use paths::normalize;
+
+/// Name of the site config file at the project root.
+pub const CONFIG_FILE: &str = "ssgx.toml";
+
+/// `ssgx.toml`. Every key has a default; unknown keys are errors.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+    /// Absolute URL of the deployed site, e.g. `https://example.com`.
+    pub base_url: Option<String>,
+    /// A theme folder name under `themes/`.
+    pub theme: Option<String>,
+    pub content_dir: Option<String>,
+    pub output_dir: String,
+    pub default_language: String,
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// Free-form values for templates, as `config.extra`.
+    pub extra: BTreeMap<String, toml::Value>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: None,
+            description: None,
+            author: None,
+            base_url: None,
+            theme: None,
+            content_dir: None,
+            output_dir: "public".to_string(),
+            default_language: "en".to_string(),
+            taxonomies: Vec::new(),
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// One taxonomy, e.g. `{ name = "tags" }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    pub name: String,
+    #[serde(default)]
+    pub feed: bool,
+}
+
+/// Settings given on the command line; they win over `ssgx.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub output_dir: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+/// A loaded project with every folder resolved to an absolute path.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    pub content_dir: PathBuf,
+    /// True when there is no `site/` and the Markdown sits in the root.
+    pub content_is_root: bool,
+    pub output_dir: PathBuf,
+    pub static_dir: PathBuf,
+    pub templates_dir: PathBuf,
+    pub theme_dir: Option<PathBuf>,
+    /// The base URL without a trailing slash; empty for root-relative links.
+    pub base_url: String,
+    pub drafts: bool,
+}
+
+impl Project {
+    /// Loads `root/ssgx.toml` (if any) and resolves the folders.
+    pub fn load(root: &Path, overrides: &Overrides) -> Result<Project> {
+        Self::load_with_env(root, overrides, &|name| std::env::var(name).ok())
+    }
+
+    /// As [`Project::load`], with the environment given explicitly (tests).
+    pub fn load_with_env(
+        root: &Path,
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Project> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::io_at("cannot open the project folder", root, e))?;
+        if !root.is_dir() {
+            return Err(Error::usage(
+                format!("{} is not a folder", root.display()),
+                "pass the site's folder with --root",
+            ));
+        }
+        let config = read_config(&root)?;
+
+        let (content_dir, content_is_root) = match &config.content_dir {
+            Some(dir) => (paths::resolve(&root, Path::new(dir)), false),
+            None if root.join("site").is_dir() => (root.join("site"), false),
+            // A folder holding only Markdown builds as it is.
+            None => (root.clone(), true),
+        };
+        if !content_dir.is_dir() {
+            return Err(Error::usage(
+                format!("the content folder {} does not exist", content_dir.display()),
+                "create it, or set content_dir in ssgx.toml",
+            ));
+        }
+        let output_dir = match &overrides.output_dir {
+            Some(dir) => paths::resolve(&std::env::current_dir().unwrap_or_default(), dir),
+            None => paths::resolve(&root, Path::new(&config.output_dir)),
+        };
+        let theme_dir = match &config.theme {
+            Some(name) => {
+                let dir = root.join("themes").join(name);
+                if !dir.is_dir() {
+                    return Err(Error::usage(
+                        format!("theme `{name}` not found: {} is missing", dir.display()),
+                        "put the theme in themes/NAME, or remove `theme` from ssgx.toml to use the built-in theme",
+                    ));
+                }
+                Some(dir)
+            }
+            None => None,
+        };
+        let project = Project {
+            static_dir: root.join("static"),
+            templates_dir: root.join("templates"),
+            base_url: base_url(&config, overrides, env),
+            drafts: overrides.drafts,
+            root,
+            config,
+            content_dir,
+            content_is_root,
+            output_dir,
+            theme_dir,
+        };
+        project.check_output_dir()?;
+        Ok(project)
+    }
+
+    /// Refuses output folders whose cleaning could delete the user's work.
+    fn check_output_dir(&self) -> Result<()> {
+        let out = &self.output_dir;
+        let refuse = |why: &str| {
+            Err(Error::usage(
+                format!("refusing to write the site to {}: {why}", out.display()),
+                "choose a folder of its own inside the project, such as `public` (output_dir in ssgx.toml, or --output)",
+            ))
+        };
+        if out == &self.root || self.root.starts_with(out) {
+            return refuse("it is the project folder or contains it");
+        }
+        if !out.starts_with(&self.root) {
+            return refuse("it is outside the project folder");
+        }
+        if !self.content_is_root
+            && (out.starts_with(&self.content_dir) || self.content_dir.starts_with(out))
+        {
+            return refuse("it is, holds or is inside the content folder");
+        }
+        let mut sources = vec![
+            self.static_dir.clone(),
+            self.templates_dir.clone(),
+            self.root.join("themes"),
+            self.root.join("functions"),
+        ];
+        sources.extend(self.theme_dir.clone());
+        for src in &sources {
+            if out.starts_with(src) || src.starts_with(out) {
+                return refuse(&format!(
+                    "it overlaps the source folder {}",
+                    self.display_path(src).display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A path as shown to the user: relative to the project root if inside.
+    pub fn display_path<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+
+    /// Folders the content walk must not enter when the content is the root.
+    pub fn excluded_from_content(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![
+            self.output_dir.clone(),
+            self.static_dir.clone(),
+            self.templates_dir.clone(),
+            self.root.join("themes"),
+            self.root.join("functions"),
+            self.root.join("node_modules"),
+            self.root.join("target"),
+        ];
+        dirs.retain(|d| d != &self.content_dir);
+        dirs
+    }
+}
+
+fn read_config(root: &Path) -> Result<Config> {
+    let path = root.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+        Err(e) => {
+            let mut diags = Diagnostics::default();
+            diags.push(Diagnostic::in_file(
+                Path::new(CONFIG_FILE),
+                1,
+                1,
+                format!("cannot read the config file: {e}"),
+            ));
+            return Err(diags.into());
+        }
+    };
+    let text: Arc<str> = Arc::from(text);
+    toml::from_str::<Config>(&text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let mut diags = Diagnostics::default();
+        diags.push(
+            Diagnostic::at_offset(
+                Path::new(CONFIG_FILE),
+                &text,
+                span.start,
+                span.len(),
+                format!("invalid config: {}", e.message()),
+            )
+            .with_hint(
+                "known keys: title, description, author, base_url, theme, content_dir, \
+                 output_dir, default_language, taxonomies, [extra]",
+            ),
+        );
+        Error::from(diags)
+    })
+}
+
+/// The flag, then ssgx.toml, then Netlify's build environment, else none.
+fn base_url(config: &Config, overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let from_netlify = || {
+        if env("NETLIFY").as_deref() != Some("true") {
+            return None;
+        }
+        // Deploy previews and branch deploys live at DEPLOY_PRIME_URL.
+        match env("CONTEXT").as_deref() {
+            Some("production") | None => env("URL"),
+            Some(_) => env("DEPLOY_PRIME_URL").or_else(|| env("URL")),
+        }
+    };
+    let url = overrides
+        .base_url
+        .clone()
+        .or_else(|| config.base_url.clone())
+        .or_else(from_netlify)
+        .unwrap_or_default();
+    url.trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn base_url_prefers_flag_then_config_then_netlify() {
+        let mut config = Config::default();
+        let none = Overrides::default();
+        let prod = env_of(&[("NETLIFY", "true"), ("CONTEXT", "production"), ("URL", "https://a.example/")]);
+        assert_eq!(base_url(&config, &none, &prod), "https://a.example");
+        let preview = env_of(&[
+            ("NETLIFY", "true"),
+            ("CONTEXT", "deploy-preview"),
+            ("URL", "https://a.example"),
+            ("DEPLOY_PRIME_URL", "https://p--a.example"),
+        ]);
+        assert_eq!(base_url(&config, &none, &preview), "https://p--a.example");
+        assert_eq!(base_url(&config, &none, &env_of(&[("URL", "https://x")])), "");
+        config.base_url = Some("https://c.example".into());
+        assert_eq!(base_url(&config, &none, &prod), "https://c.example");
+        let flag = Overrides {
+            base_url: Some("https://f.example/".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(base_url(&config, &flag, &prod), "https://f.example");
+    }
+}

@@ -1,0 +1,199 @@
+//! What the site renders (one job per output file) and which template each
+//! job uses; the static files that are copied beside them.
+
+use rayon::prelude::*;
+
+use super::dedupe_render_errors;
+use crate::content::{Library, PageId, SectionId, rel_string};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::output::{Contents, OutputFile};
+use crate::project::Project;
+use crate::templates::{DEFAULT_THEME_STATIC, SiteData, Templates};
+
+enum Job {
+    Page(PageId),
+    Section(SectionId),
+    TaxonomyList(usize),
+    TaxonomyTerm(usize, usize),
+    NotFound,
+}
+
+fn page_template(lib: &Library, id: PageId) -> (&str, Option<&'static str>) {
+    let page = &lib.pages[id];
+    match (&page.meta.template, lib.page_template_for(page.section)) {
+        (Some(t), _) => (t, Some("template")),
+        (None, Some(t)) => (t, None),
+        (None, None) => ("page.html", None),
+    }
+}
+
+fn section_template(lib: &Library, id: SectionId) -> (&str, Option<&'static str>) {
+    let section = &lib.sections[id];
+    match &section.meta.template {
+        Some(t) => (t, Some("template")),
+        None if id == 0 => ("index.html", None),
+        None => ("section.html", None),
+    }
+}
+
+/// Every page and section names a template that exists.
+pub fn check_templates_exist(lib: &Library, templates: &Templates) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut check = |file: &crate::content::SourceFile, name: &str, key: Option<&str>| {
+        if !templates.has(name) {
+            let key = key.unwrap_or("page_template");
+            diags.push(
+                Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), 0, format!("template `{name}` not found"))
+                    .with_hint(format!("create templates/{name}, or name an existing template")),
+            );
+        }
+    };
+    for id in 0..lib.pages.len() {
+        let (name, key) = page_template(lib, id);
+        // A page_template comes from a section file; point there.
+        let file = match key {
+            Some(_) => &lib.pages[id].file,
+            None => &lib.sections[lib.pages[id].section].file,
+        };
+        if key.is_some() || name != "page.html" {
+            check(file, name, key);
+        }
+    }
+    for id in 0..lib.sections.len() {
+        let (name, key) = section_template(lib, id);
+        if key.is_some() {
+            check(&lib.sections[id].file, name, key);
+        }
+    }
+    diags.into_result(())
+}
+
+/// `/blog/post/` → `blog/post/index.html`; `/feed.xml` stays a file.
+pub fn file_for_url(path: &str) -> String {
+    let trimmed = path.trim_start_matches('/');
+    if trimmed.is_empty() || trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// A minimal page that sends the browser on (section `redirect_to`).
+fn redirect_page(to: &str) -> String {
+    let to = tera::escape_html(to);
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Redirect</title>\
+         <link rel=\"canonical\" href=\"{to}\"><meta http-equiv=\"refresh\" content=\"0; url={to}\">\
+         </head><body><a href=\"{to}\">Click here</a> if you are not redirected.</body></html>"
+    )
+}
+
+/// Renders every job in parallel. Errors are collected, not fatal at once.
+pub fn render_all(lib: &Library, templates: &Templates, data: &SiteData) -> Result<Vec<OutputFile>, Diagnostics> {
+    let mut jobs: Vec<Job> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
+    jobs.extend((0..lib.pages.len()).map(Job::Page));
+    jobs.extend((0..lib.sections.len()).map(Job::Section));
+    for (t, taxonomy) in data.taxonomies.iter().enumerate() {
+        jobs.push(Job::TaxonomyList(t));
+        jobs.extend((0..taxonomy.terms.len()).map(|i| Job::TaxonomyTerm(t, i)));
+    }
+    if templates.has("404.html") {
+        jobs.push(Job::NotFound);
+    }
+
+    let results: Vec<Result<OutputFile, (String, Diagnostic)>> = jobs
+        .par_iter()
+        .map(|job| {
+            let (path, template, context, source) = match *job {
+                Job::Page(id) => {
+                    let p = &lib.pages[id];
+                    (p.path.clone(), page_template(lib, id).0.to_string(), data.page_context(id, &p.path), p.file.rel.clone())
+                }
+                Job::Section(id) => {
+                    let s = &lib.sections[id];
+                    if let Some(to) = &s.meta.redirect_to {
+                        return Ok(OutputFile::bytes(file_for_url(&s.path), redirect_page(to)));
+                    }
+                    (s.path.clone(), section_template(lib, id).0.to_string(), data.section_context(id, &s.path), s.file.rel.clone())
+                }
+                Job::TaxonomyList(t) => {
+                    let tx = &data.taxonomies[t];
+                    let own = format!("{}/list.html", tx.name);
+                    let name = if templates.has(&own) { own } else { "taxonomy_list.html".to_string() };
+                    (tx.path.clone(), name, data.taxonomy_list_context(tx), tx.path.clone())
+                }
+                Job::TaxonomyTerm(t, i) => {
+                    let tx = &data.taxonomies[t];
+                    let own = format!("{}/single.html", tx.name);
+                    let name = if templates.has(&own) { own } else { "taxonomy_single.html".to_string() };
+                    let path = tx.terms[i].path.clone();
+                    (path.clone(), name, data.taxonomy_term_context(tx, i), path)
+                }
+                Job::NotFound => ("/404.html".to_string(), "404.html".to_string(), data.plain_context("/404.html"), "404.html".to_string()),
+            };
+            templates
+                .render(&template, &context)
+                .map(|html| OutputFile::bytes(file_for_url(&path), html))
+                .map_err(|d| (source, d))
+        })
+        .collect();
+
+    let mut files = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(files) } else { Err(dedupe_render_errors(errors)) }
+}
+
+/// Theme static files, then the site's `static/` (which wins), then the
+/// files colocated with content.
+pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    match &project.theme_dir {
+        None => files.extend(
+            DEFAULT_THEME_STATIC
+                .iter()
+                .map(|(name, text)| OutputFile { path: name.to_string(), contents: Contents::Static(text.as_bytes()) }),
+        ),
+        Some(theme) => files.extend(copy_tree(&theme.join("static"))),
+    }
+    files.extend(copy_tree(&project.static_dir));
+    files.extend(
+        lib.assets
+            .iter()
+            .map(|a| OutputFile { path: a.dest.clone(), contents: Contents::Copy(a.source.clone()) }),
+    );
+    files
+}
+
+fn copy_tree(dir: &std::path::Path) -> Vec<OutputFile> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            Some(OutputFile { path: rel_string(rel), contents: Contents::Copy(e.path().to_path_buf()) })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_map_to_files() {
+        assert_eq!(file_for_url("/"), "index.html");
+        assert_eq!(file_for_url("/blog/post/"), "blog/post/index.html");
+        assert_eq!(file_for_url("/404.html"), "404.html");
+    }
+}

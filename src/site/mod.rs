@@ -1,0 +1,149 @@
+//! The build pipeline: load → render Markdown (parallel) → render templates
+//! (parallel) → write. Everything is rendered in memory first; only a
+//! complete, error-free build reaches the output writer.
+//!
+//! Public surface: [`build`] (render and write) and [`render`] (render only,
+//! for `ssgx dev` and checks), with [`BuildReport`].
+
+mod jobs;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::content::{self, Item, Library};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::error::Result;
+use crate::markdown::{self, Rendered};
+use crate::output::{self, OutputFile, WriteStats};
+use crate::project::Project;
+use crate::templates::{SiteData, Templates};
+
+/// What a build made.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub sections: usize,
+    pub files: usize,
+    pub write: WriteStats,
+    pub elapsed: Duration,
+}
+
+/// The rendered site, in memory.
+pub struct RenderedSite {
+    pub files: Vec<OutputFile>,
+    pub pages: usize,
+    pub sections: usize,
+}
+
+/// Renders the site and writes it to the project's output folder.
+pub fn build(project: &Project) -> Result<BuildReport> {
+    let start = Instant::now();
+    let site = render(project)?;
+    let files = site.files.len();
+    let write = output::write(&project.output_dir, site.files)?;
+    Ok(BuildReport { pages: site.pages, sections: site.sections, files, write, elapsed: start.elapsed() })
+}
+
+/// Renders every output file of the site in memory.
+pub fn render(project: &Project) -> Result<RenderedSite> {
+    let library = content::load(project)?;
+    let taxonomies = content::taxonomy::collect(project, &library)?;
+    let (page_html, section_html) = render_markdown(project, &library)?;
+    let mut templates = Templates::load(project)?;
+    jobs::check_templates_exist(&library, &templates)?;
+
+    let pages = library.pages.len();
+    let sections = library.sections.len();
+    let data = Arc::new(SiteData::build(project, &library, page_html, section_html, taxonomies));
+    templates.register_site(Arc::clone(&data));
+    let mut files = jobs::render_all(&library, &templates, &data)?;
+    files.extend(jobs::static_files(project, &library));
+    Ok(RenderedSite { files, pages, sections })
+}
+
+/// Markdown of every page and section, in parallel; then `@/` anchors are
+/// checked against the heading ids of their targets.
+fn render_markdown(project: &Project, lib: &Library) -> Result<(Vec<Rendered>, Vec<Rendered>), Diagnostics> {
+    let base = project.base_url.as_str();
+    let resolve = |rel: &str| lib.by_rel.get(rel).map(|&item| content::permalink(base, lib.path_of(item)));
+    let render_one = |file: &content::SourceFile, path: &str| {
+        let permalink = content::permalink(base, path);
+        let src = markdown::Source { file: &file.display, text: &file.text, body_start: file.body_start, permalink: &permalink };
+        markdown::render(&src, &resolve)
+    };
+    let pages: Vec<_> = lib.pages.par_iter().map(|p| render_one(&p.file, &p.path)).collect();
+    let sections: Vec<_> = lib.sections.par_iter().map(|s| render_one(&s.file, &s.path)).collect();
+
+    let mut diags = Diagnostics::default();
+    let mut unwrap = |results: Vec<std::result::Result<Rendered, Vec<Diagnostic>>>| -> Vec<Rendered> {
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|errs| {
+                diags.extend(errs);
+                Rendered::default()
+            }))
+            .collect()
+    };
+    let pages = unwrap(pages);
+    let sections = unwrap(sections);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let ids_of = |item: Item| match item {
+        Item::Page(id) => &pages[id].heading_ids,
+        Item::Section(id) => &sections[id].heading_ids,
+    };
+    let files = lib.pages.iter().map(|p| &p.file).chain(lib.sections.iter().map(|s| &s.file));
+    for (file, rendered) in files.zip(pages.iter().chain(sections.iter())) {
+        for link in &rendered.internal_links {
+            let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else { continue };
+            if !ids_of(target).iter().any(|id| id == anchor) {
+                diags.push(
+                    Diagnostic::at_offset(&file.display, &file.text, link.offset, 0, format!("broken anchor: `@/{}` has no heading with id `{anchor}`", link.target))
+                        .with_hint(format!("headings of {} have the ids: {}", link.target, preview(ids_of(target)))),
+                );
+            }
+        }
+    }
+    diags.into_result((pages, sections))
+}
+
+fn preview(ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "(none)".to_string();
+    }
+    let mut s = ids.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > 8 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// One template error repeated over many pages is reported once, with a
+/// count, instead of once per page.
+fn dedupe_render_errors(errors: Vec<(String, Diagnostic)>) -> Diagnostics {
+    let mut grouped: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    for (source, d) in errors {
+        let key = (d.location(), d.message.clone());
+        match index.get(&key) {
+            Some(&i) => grouped[i].1.push(source),
+            None => {
+                index.insert(key, grouped.len());
+                grouped.push((d, vec![source]));
+            }
+        }
+    }
+    let mut diags = Diagnostics::default();
+    for (mut d, sources) in grouped {
+        d.message = match sources.len() {
+            1 => format!("{} (while rendering {})", d.message, sources[0]),
+            n => format!("{} (while rendering {} and {} more)", d.message, sources[0], n - 1),
+        };
+        diags.push(d);
+    }
+    diags
+}

@@ -1,0 +1,246 @@
+//! What templates see: pages, sections and taxonomies serialized once, in
+//! Zola's shapes, and the per-output contexts built from them.
+//!
+//! Listings (`section.pages`, `term.pages`) carry full pages as Zola does;
+//! the taxonomy list page and `get_taxonomy` carry light page references
+//! (title, permalink, date, ...) so a site with many tags stays fast.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+use tera::Context;
+
+use crate::content::{Item, Library, Page, PageId, Section, SectionId, Taxonomy, permalink};
+use crate::markdown::Rendered;
+use crate::project::Project;
+
+/// The serialized site, shared by every render and the global functions.
+pub struct SiteData {
+    pub base_url: String,
+    pub config: Value,
+    /// Full pages, by [`PageId`].
+    pub pages: Vec<Value>,
+    /// Title, permalink and dates only, by [`PageId`].
+    pub page_refs: Vec<Value>,
+    /// Sections without their `pages`, by [`SectionId`].
+    pub sections: Vec<Value>,
+    pub section_pages: Vec<Vec<PageId>>,
+    pub by_rel: HashMap<String, Item>,
+    pub taxonomies: Vec<Taxonomy>,
+}
+
+impl SiteData {
+    /// Serializes everything once. `page_html` and `section_html` are moved
+    /// in, not copied: the HTML lives in one place.
+    pub fn build(
+        project: &Project,
+        lib: &Library,
+        page_html: Vec<Rendered>,
+        section_html: Vec<Rendered>,
+        taxonomies: Vec<Taxonomy>,
+    ) -> SiteData {
+        let base = project.base_url.as_str();
+        let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
+        let pages = lib
+            .pages
+            .iter()
+            .zip(page_html)
+            .map(|(p, html)| page_value(base, lib, p, html, &page_refs))
+            .collect();
+        let sections = lib
+            .sections
+            .iter()
+            .zip(section_html)
+            .map(|(s, html)| section_value(base, lib, s, html))
+            .collect();
+        SiteData {
+            base_url: base.to_string(),
+            config: config_value(project),
+            pages,
+            page_refs,
+            sections,
+            section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
+            by_rel: lib.by_rel.clone(),
+            taxonomies,
+        }
+    }
+
+    pub fn permalink(&self, path: &str) -> String {
+        permalink(&self.base_url, path)
+    }
+
+    /// A section with its full pages.
+    pub fn section_with_pages(&self, id: SectionId) -> Value {
+        let mut value = self.sections[id].clone();
+        let pages: Vec<Value> = self.section_pages[id].iter().map(|&p| self.pages[p].clone()).collect();
+        value["pages"] = Value::Array(pages);
+        value
+    }
+
+    fn base_context(&self, path: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("config", &self.config);
+        ctx.insert("current_path", path);
+        ctx.insert("current_url", &self.permalink(path));
+        ctx.insert("lang", &self.config["default_language"]);
+        ctx
+    }
+
+    pub fn page_context(&self, id: PageId, path: &str) -> Context {
+        let mut ctx = self.base_context(path);
+        ctx.insert("page", &self.pages[id]);
+        ctx
+    }
+
+    pub fn section_context(&self, id: SectionId, path: &str) -> Context {
+        let mut ctx = self.base_context(path);
+        ctx.insert("section", &self.section_with_pages(id));
+        ctx
+    }
+
+    /// The context of a page that is neither page nor section (404).
+    pub fn plain_context(&self, path: &str) -> Context {
+        self.base_context(path)
+    }
+
+    /// `{name, slug, permalink, path}` of a taxonomy.
+    pub fn taxonomy_value(&self, t: &Taxonomy) -> Value {
+        json!({ "name": t.name, "slug": t.slug, "path": t.path, "permalink": self.permalink(&t.path) })
+    }
+
+    /// Terms with light page references (list pages, `get_taxonomy`).
+    pub fn terms_value(&self, t: &Taxonomy) -> Value {
+        let terms: Vec<Value> = t
+            .terms
+            .iter()
+            .map(|term| {
+                let pages: Vec<Value> = term.pages.iter().map(|&p| self.page_refs[p].clone()).collect();
+                json!({
+                    "name": term.name, "slug": term.slug, "path": term.path,
+                    "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
+                })
+            })
+            .collect();
+        Value::Array(terms)
+    }
+
+    pub fn taxonomy_list_context(&self, t: &Taxonomy) -> Context {
+        let mut ctx = self.base_context(&t.path);
+        ctx.insert("taxonomy", &self.taxonomy_value(t));
+        ctx.insert("terms", &self.terms_value(t));
+        ctx
+    }
+
+    pub fn taxonomy_term_context(&self, t: &Taxonomy, term_index: usize) -> Context {
+        let term = &t.terms[term_index];
+        let mut ctx = self.base_context(&term.path);
+        let pages: Vec<Value> = term.pages.iter().map(|&p| self.pages[p].clone()).collect();
+        ctx.insert("taxonomy", &self.taxonomy_value(t));
+        ctx.insert(
+            "term",
+            &json!({
+                "name": term.name, "slug": term.slug, "path": term.path,
+                "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
+            }),
+        );
+        ctx
+    }
+}
+
+fn config_value(project: &Project) -> Value {
+    let c = &project.config;
+    let extra = serde_json::to_value(&c.extra).unwrap_or(Value::Null);
+    json!({
+        "title": c.title, "description": c.description, "author": c.author,
+        "base_url": project.base_url, "theme": c.theme,
+        "default_language": c.default_language,
+        "taxonomies": c.taxonomies, "extra": extra,
+    })
+}
+
+fn components(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+fn ancestors(lib: &Library, mut section: Option<SectionId>) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(id) = section {
+        out.push(lib.sections[id].file.rel.clone());
+        section = lib.sections[id].parent;
+    }
+    out.reverse();
+    out
+}
+
+fn extra_value(extra: &Map<String, Value>) -> Value {
+    let mut v = Value::Object(extra.clone());
+    crate::content::front_matter::flatten_toml_dates(&mut v);
+    v
+}
+
+fn page_ref(base: &str, p: &Page) -> Value {
+    json!({
+        "title": p.meta.title, "description": p.meta.description,
+        "permalink": permalink(base, &p.path), "path": p.path, "slug": p.slug,
+        "relative_path": p.file.rel, "date": p.date.as_ref().map(|d| &d.text),
+        "updated": p.updated.as_ref().map(|d| &d.text), "weight": p.meta.weight,
+    })
+}
+
+fn page_value(base: &str, lib: &Library, p: &Page, html: Rendered, refs: &[Value]) -> Value {
+    let date = p.date.as_ref().map(|d| d.date());
+    let neighbour = |id: Option<PageId>| id.map_or(Value::Null, |i| refs[i].clone());
+    json!({
+        "relative_path": p.file.rel,
+        "content": html.content,
+        "summary": html.summary,
+        "toc": html.toc,
+        "word_count": html.word_count,
+        "reading_time": html.reading_time,
+        "permalink": permalink(base, &p.path),
+        "path": p.path,
+        "slug": p.slug,
+        "components": components(&p.path),
+        "ancestors": ancestors(lib, Some(p.section)),
+        "title": p.meta.title,
+        "description": p.meta.description,
+        "date": p.date.as_ref().map(|d| &d.text),
+        "updated": p.updated.as_ref().map(|d| &d.text),
+        "year": date.map(|d| chrono::Datelike::year(&d)),
+        "month": date.map(|d| chrono::Datelike::month(&d)),
+        "day": date.map(|d| chrono::Datelike::day(&d)),
+        "draft": p.meta.draft,
+        "weight": p.meta.weight,
+        "authors": p.meta.authors,
+        "taxonomies": p.meta.taxonomies,
+        "extra": extra_value(&p.meta.extra),
+        "assets": p.assets,
+        "lower": neighbour(p.lower),
+        "higher": neighbour(p.higher),
+        "translations": [],
+    })
+}
+
+fn section_value(base: &str, lib: &Library, s: &Section, html: Rendered) -> Value {
+    json!({
+        "relative_path": s.file.rel,
+        "content": html.content,
+        "toc": html.toc,
+        "word_count": html.word_count,
+        "reading_time": html.reading_time,
+        "permalink": permalink(base, &s.path),
+        "path": s.path,
+        "components": components(&s.path),
+        "ancestors": ancestors(lib, s.parent),
+        "title": s.meta.title,
+        "description": s.meta.description,
+        "weight": s.meta.weight,
+        "sort_by": format!("{:?}", s.meta.sort_by).to_lowercase(),
+        "transparent": s.meta.transparent,
+        "extra": extra_value(&s.meta.extra),
+        "assets": s.assets,
+        "pages": [],
+        "subsections": s.subsections.iter().map(|&c| lib.sections[c].file.rel.clone()).collect::<Vec<_>>(),
+        "translations": [],
+    })
+}
