@@ -65,7 +65,7 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> Result<WriteStats> {
         make_dir(out_dir, dir)?;
     }
 
-    let results: Vec<Result<bool>> = files.par_iter().map(|f| write_if_changed(out_dir, f)).collect();
+    let results: Vec<Result<bool>> = io_pool().install(|| files.par_iter().map(|f| write_if_changed(out_dir, f)).collect());
     let mut stats = WriteStats::default();
     for r in results {
         if r? {
@@ -89,6 +89,16 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> Result<WriteStats> {
     }
     remove_empty_dirs(out_dir);
     Ok(stats)
+}
+
+/// Writing is mostly waiting on the file system, not computing, so more
+/// threads than cores keep the disk busy.
+fn io_pool() -> rayon::ThreadPool {
+    let threads = (rayon::current_num_threads() * 4).clamp(4, 16);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a default thread pool"))
 }
 
 /// Keeps the last entry of each path and refuses paths that could escape.
@@ -146,12 +156,7 @@ fn make_dir(out_dir: &Path, rel: &Path) -> Result<()> {
 /// Writes one file unless it already holds these bytes; true if written.
 fn write_if_changed(out_dir: &Path, file: &OutputFile) -> Result<bool> {
     let dest = out_dir.join(&file.path);
-    let same = |bytes: &[u8]| -> bool {
-        match fs::symlink_metadata(&dest) {
-            Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => fs::read(&dest).is_ok_and(|old| old == bytes),
-            _ => false,
-        }
-    };
+    let same = |bytes: &[u8]| fs::read(&dest).is_ok_and(|old| old == bytes);
     let owned;
     let bytes: &[u8] = match &file.contents {
         Contents::Bytes(b) => b,
@@ -161,11 +166,25 @@ fn write_if_changed(out_dir: &Path, file: &OutputFile) -> Result<bool> {
             &owned
         }
     };
-    if same(bytes) {
-        return Ok(false);
+    match fs::symlink_metadata(&dest) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 && same(bytes) => Ok(false),
+        // A new file replaces nothing, so it is written in place: a crash
+        // can leave it short, but never damages the previous output, and
+        // the next build rewrites it. This halves the cost of a fresh tree.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            write_new(&dest, bytes).map_err(|e| Error::io_at("cannot write", &dest, e))?;
+            Ok(true)
+        }
+        _ => {
+            atomic_write(&dest, bytes).map_err(|e| Error::io_at("cannot write", &dest, e))?;
+            Ok(true)
+        }
     }
-    atomic_write(&dest, bytes).map_err(|e| Error::io_at("cannot write", &dest, e))?;
-    Ok(true)
+}
+
+fn write_new(dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(dest)?;
+    f.write_all(bytes)
 }
 
 /// Writes beside the destination, then renames over it: a reader (or a

@@ -43,24 +43,36 @@ pub fn build(project: &Project) -> Result<BuildReport> {
     let start = Instant::now();
     let site = render(project)?;
     let files = site.files.len();
+    let written = Instant::now();
     let write = output::write(&project.output_dir, site.files)?;
+    tracing::debug!("write: {} ms", written.elapsed().as_millis());
     Ok(BuildReport { pages: site.pages, sections: site.sections, files, write, elapsed: start.elapsed() })
 }
 
 /// Renders every output file of the site in memory.
 pub fn render(project: &Project) -> Result<RenderedSite> {
+    let mut clock = Instant::now();
+    let mut lap = |stage: &str| {
+        tracing::debug!("{stage}: {} ms", clock.elapsed().as_millis());
+        clock = Instant::now();
+    };
     let library = content::load(project)?;
     let taxonomies = content::taxonomy::collect(project, &library)?;
+    lap("load content");
     let (page_html, section_html) = render_markdown(project, &library)?;
+    lap("render markdown");
     let mut templates = Templates::load(project)?;
     jobs::check_templates_exist(&library, &templates)?;
+    lap("load templates");
 
     let pages = library.pages.len();
     let sections = library.sections.len();
     let data = Arc::new(SiteData::build(project, &library, page_html, section_html, taxonomies));
     templates.register_site(Arc::clone(&data));
+    lap("serialize site");
     let mut files = jobs::render_all(&library, &templates, &data)?;
     files.extend(jobs::static_files(project, &library));
+    lap("render templates");
     Ok(RenderedSite { files, pages, sections })
 }
 

@@ -1,9 +1,12 @@
 //! What templates see: pages, sections and taxonomies serialized once, in
 //! Zola's shapes, and the per-output contexts built from them.
 //!
-//! Listings (`section.pages`, `term.pages`) carry full pages as Zola does;
-//! the taxonomy list page and `get_taxonomy` carry light page references
-//! (title, permalink, date, ...) so a site with many tags stays fast.
+//! In listings (`section.pages`, `term.pages`) a page carries everything but
+//! its `content`, `toc`, `lower` and `higher`: cloning every page's HTML into every listing
+//! made a 10k-page site with 50 tags spend most of its build copying. A
+//! template that needs a listed page's HTML calls `get_page`. The taxonomy
+//! list page and `get_taxonomy` carry lighter references still (title,
+//! permalink, date, ...).
 
 use std::collections::HashMap;
 
@@ -20,6 +23,8 @@ pub struct SiteData {
     pub config: Value,
     /// Full pages, by [`PageId`].
     pub pages: Vec<Value>,
+    /// Pages without `content` and `toc`, for listings, by [`PageId`].
+    pub page_listings: Vec<Value>,
     /// Title, permalink and dates only, by [`PageId`].
     pub page_refs: Vec<Value>,
     /// Sections without their `pages`, by [`SectionId`].
@@ -41,12 +46,13 @@ impl SiteData {
     ) -> SiteData {
         let base = project.base_url.as_str();
         let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
-        let pages = lib
+        let pages: Vec<Value> = lib
             .pages
             .iter()
             .zip(page_html)
             .map(|(p, html)| page_value(base, lib, p, html, &page_refs))
             .collect();
+        let page_listings = pages.iter().map(listing_value).collect();
         let sections = lib
             .sections
             .iter()
@@ -57,6 +63,7 @@ impl SiteData {
             base_url: base.to_string(),
             config: config_value(project),
             pages,
+            page_listings,
             page_refs,
             sections,
             section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
@@ -72,35 +79,36 @@ impl SiteData {
     /// A section with its full pages.
     pub fn section_with_pages(&self, id: SectionId) -> Value {
         let mut value = self.sections[id].clone();
-        let pages: Vec<Value> = self.section_pages[id].iter().map(|&p| self.pages[p].clone()).collect();
+        let pages: Vec<Value> = self.section_pages[id].iter().map(|&p| self.page_listings[p].clone()).collect();
         value["pages"] = Value::Array(pages);
         value
     }
 
-    fn base_context(&self, path: &str) -> Context {
-        let mut ctx = Context::new();
-        ctx.insert("config", &self.config);
-        ctx.insert("current_path", path);
-        ctx.insert("current_url", &self.permalink(path));
-        ctx.insert("lang", &self.config["default_language"]);
-        ctx
+    /// The names every template sees, plus `extra` ones. Built as one value
+    /// and handed over whole: `Context::insert` would copy each again.
+    fn context(&self, path: &str, extra: Vec<(&str, Value)>) -> Context {
+        let mut map = Map::new();
+        map.insert("config".into(), self.config.clone());
+        map.insert("current_path".into(), Value::String(path.to_string()));
+        map.insert("current_url".into(), Value::String(self.permalink(path)));
+        map.insert("lang".into(), self.config["default_language"].clone());
+        for (k, v) in extra {
+            map.insert(k.to_string(), v);
+        }
+        Context::from_value(Value::Object(map)).unwrap_or_default()
     }
 
     pub fn page_context(&self, id: PageId, path: &str) -> Context {
-        let mut ctx = self.base_context(path);
-        ctx.insert("page", &self.pages[id]);
-        ctx
+        self.context(path, vec![("page", self.pages[id].clone())])
     }
 
     pub fn section_context(&self, id: SectionId, path: &str) -> Context {
-        let mut ctx = self.base_context(path);
-        ctx.insert("section", &self.section_with_pages(id));
-        ctx
+        self.context(path, vec![("section", self.section_with_pages(id))])
     }
 
     /// The context of a page that is neither page nor section (404).
     pub fn plain_context(&self, path: &str) -> Context {
-        self.base_context(path)
+        self.context(path, Vec::new())
     }
 
     /// `{name, slug, permalink, path}` of a taxonomy.
@@ -125,25 +133,17 @@ impl SiteData {
     }
 
     pub fn taxonomy_list_context(&self, t: &Taxonomy) -> Context {
-        let mut ctx = self.base_context(&t.path);
-        ctx.insert("taxonomy", &self.taxonomy_value(t));
-        ctx.insert("terms", &self.terms_value(t));
-        ctx
+        self.context(&t.path, vec![("taxonomy", self.taxonomy_value(t)), ("terms", self.terms_value(t))])
     }
 
     pub fn taxonomy_term_context(&self, t: &Taxonomy, term_index: usize) -> Context {
         let term = &t.terms[term_index];
-        let mut ctx = self.base_context(&term.path);
-        let pages: Vec<Value> = term.pages.iter().map(|&p| self.pages[p].clone()).collect();
-        ctx.insert("taxonomy", &self.taxonomy_value(t));
-        ctx.insert(
-            "term",
-            &json!({
-                "name": term.name, "slug": term.slug, "path": term.path,
-                "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
-            }),
-        );
-        ctx
+        let pages: Vec<Value> = term.pages.iter().map(|&p| self.page_listings[p].clone()).collect();
+        let term_value = json!({
+            "name": term.name, "slug": term.slug, "path": term.path,
+            "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
+        });
+        self.context(&term.path, vec![("taxonomy", self.taxonomy_value(t)), ("term", term_value)])
     }
 }
 
@@ -219,6 +219,20 @@ fn page_value(base: &str, lib: &Library, p: &Page, html: Rendered, refs: &[Value
         "higher": neighbour(p.higher),
         "translations": [],
     })
+}
+
+/// A page as listings show it: all but `content`, `toc` and its own
+/// neighbours (`lower`, `higher`).
+fn listing_value(full: &Value) -> Value {
+    let mut map = Map::new();
+    if let Value::Object(fields) = full {
+        for (k, v) in fields {
+            if !matches!(k.as_str(), "content" | "toc" | "lower" | "higher") {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(map)
 }
 
 fn section_value(base: &str, lib: &Library, s: &Section, html: Rendered) -> Value {

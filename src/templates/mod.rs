@@ -93,6 +93,7 @@ impl Templates {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        tera.set_escape_fn(escape_html);
         functions::register_filters(&mut tera);
         let all: Vec<(&str, &str)> = origins.iter().map(|(n, o)| (n.as_str(), &*o.source)).collect();
         if let Err(e) = tera.add_raw_templates(all) {
@@ -162,6 +163,24 @@ impl Templates {
         }
         .with_hint(runtime_hint(&culprit))
     }
+}
+
+/// Escapes what HTML text and quoted attributes need, and no more: Tera's
+/// own escaper also turns `/` into `&#x2F;`, which makes every URL in a
+/// page unreadable without making anything safer.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for ch in input.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn runtime_hint(message: &str) -> String {
