@@ -22,7 +22,7 @@ pub struct Diagnostic {
     pub message: String,
     pub hint: Option<String>,
     /// The file's text and the byte span, when the file is text.
-    source: Option<(NamedSource<Arc<str>>, SourceSpan)>,
+    source: Option<Box<(NamedSource<Arc<str>>, SourceSpan)>>,
     label: String,
 }
 
@@ -46,10 +46,10 @@ impl Diagnostic {
             column,
             message: message.into(),
             hint: None,
-            source: Some((
+            source: Some(Box::new((
                 NamedSource::new(file.display().to_string(), Arc::clone(text)),
                 SourceSpan::new(offset.into(), end - offset),
-            )),
+            ))),
             label,
         }
     }
@@ -113,12 +113,12 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|(src, _)| src as &dyn SourceCode)
+        self.source.as_ref().map(|s| &s.0 as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (_, span) = self.source.as_ref()?;
-        let label = LabeledSpan::new_with_span(Some(self.label.clone()), *span);
+        let span = self.source.as_ref()?.1;
+        let label = LabeledSpan::new_with_span(Some(self.label.clone()), span);
         Some(Box::new(std::iter::once(label)))
     }
 }
@@ -176,15 +176,19 @@ impl Diagnostics {
     }
 
     /// Ok when empty, so a stage can end with `diags.into_result(value)`.
-    pub fn into_result<T>(mut self, value: T) -> Result<T, Diagnostics> {
+    pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
         if self.0.is_empty() {
             Ok(value)
         } else {
-            // Stable order (file, then line) whatever the threads did.
-            self.0
-                .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-            Err(self)
+            Err(self.sorted())
         }
+    }
+
+    /// In a stable order (file, then line) whatever the threads did.
+    pub fn sorted(mut self) -> Self {
+        self.0
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        self
     }
 }
 

@@ -55,7 +55,7 @@ impl Error {
 
 impl From<Diagnostics> for Error {
     fn from(d: Diagnostics) -> Self {
-        Error::Site(d)
+        Error::Site(d.sorted())
     }
 }
 

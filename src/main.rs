@@ -62,7 +62,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
-            if e.is_user_error() { ExitCode::from(1) } else { ExitCode::from(2) }
+            if e.is_user_error() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -73,7 +77,8 @@ fn init_logging(verbose: u8) {
         1 => "ssgx=debug",
         _ => "ssgx=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SSGX_LOG").unwrap_or_else(|_| default.into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SSGX_LOG").unwrap_or_else(|_| default.into());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -84,10 +89,25 @@ fn init_logging(verbose: u8) {
 
 fn run(command: Command) -> Result<(), Error> {
     match command {
-        Command::Build { root, output, base_url, drafts } => {
-            let project = Project::load(&root, &Overrides { output_dir: output, base_url, drafts })?;
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
+            let project = Project::load(
+                &root,
+                &Overrides {
+                    output_dir: output,
+                    base_url,
+                    drafts,
+                },
+            )?;
             let report = site::build(&project)?;
-            let out = project.display_path(&project.output_dir).display().to_string();
+            let out = project
+                .display_path(&project.output_dir)
+                .display()
+                .to_string();
             eprintln!(
                 "Built {} page(s) and {} section(s) into {out}/ in {} ms ({} files: {} written, {} unchanged, {} removed)",
                 report.pages,
@@ -125,7 +145,10 @@ fn report(error: &Error) {
                 render(d);
             }
             let n = diags.0.len();
-            eprintln!("error: the build failed with {n} error{}; nothing was written", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "error: the build failed with {n} error{}; nothing was written",
+                if n == 1 { "" } else { "s" }
+            );
         }
         Error::Usage { message, hint } => {
             eprintln!("error: {message}");

@@ -66,7 +66,10 @@ mod tests {
         assert_eq!(PageDate::parse("2024-05-01").unwrap().text, "2024-05-01");
         let d = PageDate::parse("2024-05-01T10:00:00+02:00").unwrap();
         assert_eq!(d.utc.format("%H").to_string(), "08");
-        assert_eq!(PageDate::parse("2024-05-01 10:30:00").unwrap().text, "2024-05-01T10:30:00");
+        assert_eq!(
+            PageDate::parse("2024-05-01 10:30:00").unwrap().text,
+            "2024-05-01T10:30:00"
+        );
         assert!(PageDate::parse("May 1st").is_none());
         assert!(PageDate::parse("2024-13-01").is_none());
     }

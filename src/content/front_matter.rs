@@ -171,7 +171,9 @@ pub fn split<'a>(file: &Path, text: &'a Arc<str>) -> Result<Split<'a>, Diagnosti
         3,
         format!("the front matter opened with `{delimiter}` is never closed"),
     )
-    .with_hint(format!("add a line holding only `{delimiter}` after the front matter")))
+    .with_hint(format!(
+        "add a line holding only `{delimiter}` after the front matter"
+    )))
 }
 
 /// Parses the front matter of `split` into `T`, locating errors in the file.
@@ -181,7 +183,8 @@ pub fn parse<T: DeserializeOwned + Default>(
     split: &Split<'_>,
     known_keys: &str,
 ) -> Result<T, Diagnostic> {
-    let hint = || format!("front matter keys here are: {known_keys}; put your own values under [extra]");
+    let hint =
+        || format!("front matter keys here are: {known_keys}; put your own values under [extra]");
     match split.format {
         Format::None => Ok(T::default()),
         Format::Toml => toml::from_str::<T>(split.front_matter).map_err(|e| {

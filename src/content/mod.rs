@@ -109,6 +109,9 @@ pub struct Library {
     pub assets: Vec<Asset>,
     /// `SourceFile::rel` → item, for `@/` links and `get_page`.
     pub by_rel: HashMap<String, Item>,
+    /// Markdown files that failed to load (their errors are reported);
+    /// links to them are not reported as broken as well.
+    pub failed: Vec<String>,
 }
 
 impl Library {

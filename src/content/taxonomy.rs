@@ -30,7 +30,12 @@ pub struct Term {
 /// configured, every taxonomy the pages use is taken (zero config); with
 /// some configured, a page using another one is an error.
 pub fn collect(project: &Project, lib: &Library) -> Result<Vec<Taxonomy>, Diagnostics> {
-    let configured: Vec<String> = project.config.taxonomies.iter().map(|t| t.name.clone()).collect();
+    let configured: Vec<String> = project
+        .config
+        .taxonomies
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     let mut diags = Diagnostics::default();
     // name → term slug → (term name, pages)
     let mut found: BTreeMap<String, BTreeMap<String, (String, Vec<PageId>)>> = BTreeMap::new();
@@ -50,7 +55,9 @@ pub fn collect(project: &Project, lib: &Library) -> Result<Vec<Taxonomy>, Diagno
             let entry = found.entry(name.clone()).or_default();
             for term in terms {
                 let slug = slugify(term);
-                let (_, pages) = entry.entry(slug).or_insert_with(|| (term.clone(), Vec::new()));
+                let (_, pages) = entry
+                    .entry(slug)
+                    .or_insert_with(|| (term.clone(), Vec::new()));
                 if !pages.contains(&id) {
                     pages.push(id);
                 }
@@ -67,14 +74,27 @@ pub fn collect(project: &Project, lib: &Library) -> Result<Vec<Taxonomy>, Diagno
                 .map(|(term_slug, (term_name, mut pages))| {
                     pages.sort_by(|a, b| {
                         let (pa, pb) = (&lib.pages[*a], &lib.pages[*b]);
-                        let (da, db) = (pa.date.as_ref().map(|d| d.utc), pb.date.as_ref().map(|d| d.utc));
+                        let (da, db) = (
+                            pa.date.as_ref().map(|d| d.utc),
+                            pb.date.as_ref().map(|d| d.utc),
+                        );
                         db.cmp(&da).then_with(|| pa.file.rel.cmp(&pb.file.rel))
                     });
-                    Term { path: format!("{path}{term_slug}/"), name: term_name, slug: term_slug, pages }
+                    Term {
+                        path: format!("{path}{term_slug}/"),
+                        name: term_name,
+                        slug: term_slug,
+                        pages,
+                    }
                 })
                 .collect();
             terms.sort_by_key(|t| t.name.to_lowercase());
-            Taxonomy { name, slug, path, terms }
+            Taxonomy {
+                name,
+                slug,
+                path,
+                terms,
+            }
         })
         .collect();
     diags.into_result(taxonomies)

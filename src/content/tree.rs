@@ -10,7 +10,9 @@ use walkdir::WalkDir;
 
 use super::dates::{PageDate, split_date_prefix};
 use super::front_matter::{self, PageFrontMatter, SectionFrontMatter, SortBy};
-use super::{Asset, Item, Library, Page, PageId, Section, SectionId, SourceFile, rel_string, slugify};
+use super::{
+    Asset, Item, Library, Page, PageId, Section, SectionId, SourceFile, rel_string, slugify,
+};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
 
@@ -20,7 +22,14 @@ const SECTION_KEYS: &str = "title, description, sort_by, paginate_by, paginate_p
                             page_template, weight, draft, transparent, redirect_to, aliases, [extra]";
 
 /// Project files that are never copied when the content folder is the root.
-const ROOT_PROJECT_FILES: &[&str] = &["ssgx.toml", "netlify.toml", "package.json", "package-lock.json", "Cargo.toml", "Cargo.lock"];
+const ROOT_PROJECT_FILES: &[&str] = &[
+    "ssgx.toml",
+    "netlify.toml",
+    "package.json",
+    "package-lock.json",
+    "Cargo.toml",
+    "Cargo.lock",
+];
 
 /// What the walk found, before any file is read.
 #[derive(Default)]
@@ -35,10 +44,11 @@ struct Walk {
     bundle_dirs: BTreeSet<PathBuf>,
 }
 
-/// Loads the content folder of `project` into a [`Library`].
-pub fn load(project: &Project) -> Result<Library, Diagnostics> {
-    let walk = walk(project)?;
-    let mut diags = Diagnostics::default();
+/// Loads the content folder of `project` into a [`Library`]. Files with
+/// errors are left out of it, and their errors returned beside it, so later
+/// stages can still find the other files' errors in the same build.
+pub fn load(project: &Project) -> (Library, Diagnostics) {
+    let (walk, mut diags) = walk(project);
 
     // Read and parse every Markdown file in parallel, keeping walk order.
     let parsed: Vec<Result<Parsed, Diagnostic>> = walk
@@ -47,10 +57,14 @@ pub fn load(project: &Project) -> Result<Library, Diagnostics> {
         .map(|rel| parse_file(project, &walk, rel))
         .collect();
     let mut files = Vec::with_capacity(parsed.len());
-    for p in parsed {
+    let mut failed = Vec::new();
+    for (p, rel) in parsed.into_iter().zip(&walk.markdown) {
         match p {
             Ok(p) => files.push(p),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                failed.push(rel_string(rel));
+            }
         }
     }
 
@@ -72,11 +86,12 @@ pub fn load(project: &Project) -> Result<Library, Diagnostics> {
     builder.add_assets(&walk);
     diags.extend(builder.check_unique_paths());
     let mut library = builder.finish();
+    library.failed = failed;
     sort_sections(&mut library);
-    diags.into_result(library)
+    (library, diags)
 }
 
-fn walk(project: &Project) -> Result<Walk, Diagnostics> {
+fn walk(project: &Project) -> (Walk, Diagnostics) {
     let root = &project.content_dir;
     let excluded = if project.content_is_root {
         project.excluded_from_content()
@@ -85,7 +100,10 @@ fn walk(project: &Project) -> Result<Walk, Diagnostics> {
     };
     let mut out = Walk::default();
     let mut diags = Diagnostics::default();
+    // Links are followed (content is often linked in); a dangling one is
+    // reported as unreadable rather than skipped in silence.
     let entries = WalkDir::new(root)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
@@ -96,8 +114,16 @@ fn walk(project: &Project) -> Result<Walk, Diagnostics> {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map(|p| project.display_path(p).to_path_buf()).unwrap_or_default();
-                diags.push(Diagnostic::in_file(&path, 1, 1, format!("cannot read: {e}")));
+                let path = e
+                    .path()
+                    .map(|p| project.display_path(p).to_path_buf())
+                    .unwrap_or_default();
+                diags.push(Diagnostic::in_file(
+                    &path,
+                    1,
+                    1,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -119,14 +145,17 @@ fn walk(project: &Project) -> Result<Walk, Diagnostics> {
                 }
                 out.markdown.push(rel);
             }
-            Some(name) if project.content_is_root && parent.as_os_str().is_empty() && ROOT_PROJECT_FILES.contains(&name) => {}
+            Some(name)
+                if project.content_is_root
+                    && parent.as_os_str().is_empty()
+                    && ROOT_PROJECT_FILES.contains(&name) => {}
             _ => out.others.push(rel),
         }
     }
     // A folder with `_index.md` is a section even if it also has `index.md`.
     let sections = out.section_dirs.clone();
     out.bundle_dirs.retain(|d| !sections.contains(d));
-    diags.into_result(out)
+    (out, diags)
 }
 
 enum Kind {
@@ -145,7 +174,9 @@ struct Parsed {
 impl Walk {
     /// The page bundle folder `rel` lies in, if any (nearest first).
     fn bundle_of<'p>(&self, rel: &'p Path) -> Option<&'p Path> {
-        rel.ancestors().skip(1).find(|a| self.bundle_dirs.contains(*a))
+        rel.ancestors()
+            .skip(1)
+            .find(|a| self.bundle_dirs.contains(*a))
     }
 }
 
@@ -164,16 +195,23 @@ fn parse_file(project: &Project, walk: &Walk, rel: &Path) -> Result<Parsed, Diag
     })?;
     let text: Arc<str> = Arc::from(text);
     let is_section = rel.file_name().is_some_and(|n| n == "_index.md");
-    let in_bundle = walk
-        .bundle_of(rel)
-        .is_some_and(|b| rel.parent() != Some(b) || rel.file_name().is_some_and(|n| n != "index.md"));
+    let in_bundle = walk.bundle_of(rel).is_some_and(|b| {
+        rel.parent() != Some(b) || rel.file_name().is_some_and(|n| n != "index.md")
+    });
     let split = front_matter::split(&display, &text)?;
     let kind = if is_section {
-        Kind::Section(Box::new(front_matter::parse(&display, &text, &split, SECTION_KEYS)?))
+        Kind::Section(Box::new(front_matter::parse(
+            &display,
+            &text,
+            &split,
+            SECTION_KEYS,
+        )?))
     } else if in_bundle {
         Kind::BundleAsset
     } else {
-        Kind::Page(Box::new(front_matter::parse(&display, &text, &split, PAGE_KEYS)?))
+        Kind::Page(Box::new(front_matter::parse(
+            &display, &text, &split, PAGE_KEYS,
+        )?))
     };
     let source = SourceFile {
         rel: rel_string(rel),
@@ -182,7 +220,11 @@ fn parse_file(project: &Project, walk: &Walk, rel: &Path) -> Result<Parsed, Diag
         body_start: split.body_start,
         text: Arc::clone(&text),
     };
-    Ok(Parsed { rel: rel.to_path_buf(), source, kind })
+    Ok(Parsed {
+        rel: rel.to_path_buf(),
+        source,
+        kind,
+    })
 }
 
 /// URL path of a content folder: its components slugified.
@@ -223,7 +265,11 @@ impl<'a> Builder<'a> {
             assets: Vec::new(),
         };
         // The root section always exists, with or without `_index.md`.
-        b.push_section(PathBuf::new(), b.stand_in(Path::new("")), SectionFrontMatter::default());
+        b.push_section(
+            PathBuf::new(),
+            b.stand_in(Path::new("")),
+            SectionFrontMatter::default(),
+        );
         b
     }
 
@@ -231,7 +277,10 @@ impl<'a> Builder<'a> {
         let rel = dir.join("_index.md");
         SourceFile {
             rel: rel_string(&rel),
-            display: self.project.display_path(&self.project.content_dir.join(&rel)).to_path_buf(),
+            display: self
+                .project
+                .display_path(&self.project.content_dir.join(&rel))
+                .to_path_buf(),
             text: Arc::from(""),
             front_matter: 0..0,
             body_start: 0,
@@ -257,8 +306,14 @@ impl<'a> Builder<'a> {
     }
 
     fn add_section_file(&mut self, parsed: &Parsed) {
-        let Kind::Section(meta) = &parsed.kind else { return };
-        let dir = parsed.rel.parent().map(Path::to_path_buf).unwrap_or_default();
+        let Kind::Section(meta) = &parsed.kind else {
+            return;
+        };
+        let dir = parsed
+            .rel
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         if self.is_drafted(&dir) {
             return;
         }
@@ -302,7 +357,11 @@ impl<'a> Builder<'a> {
     }
 
     fn link_sections(&mut self) {
-        let dirs: Vec<(PathBuf, SectionId)> = self.section_of_dir.iter().map(|(d, i)| (d.clone(), *i)).collect();
+        let dirs: Vec<(PathBuf, SectionId)> = self
+            .section_of_dir
+            .iter()
+            .map(|(d, i)| (d.clone(), *i))
+            .collect();
         for (dir, id) in dirs {
             if let Some(parent_dir) = dir.parent() {
                 let parent = self.nearest_section(parent_dir);
@@ -312,17 +371,29 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn add_page(&mut self, file: SourceFile, meta: PageFrontMatter, rel: &Path) -> Result<(), Diagnostic> {
+    fn add_page(
+        &mut self,
+        file: SourceFile,
+        meta: PageFrontMatter,
+        rel: &Path,
+    ) -> Result<(), Diagnostic> {
         if (meta.draft && !self.project.drafts) || self.is_drafted(rel) {
             return Ok(());
         }
         let file_dir = rel.parent().unwrap_or(Path::new(""));
-        let bundle = self.walk.bundle_dirs.contains(file_dir) && rel.file_name().is_some_and(|n| n == "index.md");
+        let bundle = self.walk.bundle_dirs.contains(file_dir)
+            && rel.file_name().is_some_and(|n| n == "index.md");
         let (stem, section_dir) = if bundle {
-            let name = file_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = file_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (name, file_dir.parent().unwrap_or(Path::new("")))
         } else {
-            let stem = rel.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = rel
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (stem, file_dir)
         };
         let section = self.nearest_section(section_dir);
@@ -331,11 +402,19 @@ impl<'a> Builder<'a> {
             Some((date, rest)) => (Some(date), rest.to_string()),
             None => (None, stem),
         };
-        let parse_date = |key: &str, value: &Option<front_matter::DateValue>| -> Result<Option<PageDate>, Diagnostic> {
+        let parse_date = |key: &str,
+                          value: &Option<front_matter::DateValue>|
+         -> Result<Option<PageDate>, Diagnostic> {
             let Some(v) = value else { return Ok(None) };
             PageDate::parse(&v.0).map(Some).ok_or_else(|| {
-                Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), key.len(), format!("`{key}` is not a date: `{}`", v.0))
-                    .with_hint("write dates as 2024-05-01 or 2024-05-01T10:00:00Z")
+                Diagnostic::at_offset(
+                    &file.display,
+                    &file.text,
+                    file.key_offset(key),
+                    key.len(),
+                    format!("`{key}` is not a date: `{}`", v.0),
+                )
+                .with_hint("write dates as 2024-05-01 or 2024-05-01T10:00:00Z")
             })
         };
         let date = parse_date("date", &meta.date)?.or(file_date);
@@ -349,14 +428,29 @@ impl<'a> Builder<'a> {
             Some(p) => normalize_url_path(p),
             None => {
                 let base = &self.sections[section].path;
-                if slug.is_empty() { base.clone() } else { format!("{base}{slug}/") }
+                if slug.is_empty() {
+                    base.clone()
+                } else {
+                    format!("{base}{slug}/")
+                }
             }
         };
         let id = self.pages.len();
         if bundle {
             self.page_of_bundle.insert(file_dir.to_path_buf(), id);
         }
-        self.pages.push(Page { file, meta, slug, path, date, updated, section, assets: Vec::new(), lower: None, higher: None });
+        self.pages.push(Page {
+            file,
+            meta,
+            slug,
+            path,
+            date,
+            updated,
+            section,
+            assets: Vec::new(),
+            lower: None,
+            higher: None,
+        });
         self.sections[section].pages.push(id);
         Ok(())
     }
@@ -374,16 +468,25 @@ impl<'a> Builder<'a> {
                     let inner = rel_string(other.strip_prefix(bundle).unwrap_or(other));
                     let dest = format!("{}{inner}", &self.pages[id].path[1..]);
                     self.pages[id].assets.push(format!("/{dest}"));
-                    self.assets.push(Asset { source: self.project.content_dir.join(other), dest });
+                    self.assets.push(Asset {
+                        source: self.project.content_dir.join(other),
+                        dest,
+                    });
                 }
                 continue;
             }
             let dir = other.parent().unwrap_or(Path::new(""));
-            let name = other.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = other
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let dest = format!("{}{name}", &dir_url(dir)[1..]);
             let section = self.nearest_section(dir);
             self.sections[section].assets.push(format!("/{dest}"));
-            self.assets.push(Asset { source: self.project.content_dir.join(other), dest });
+            self.assets.push(Asset {
+                source: self.project.content_dir.join(other),
+                dest,
+            });
         }
     }
 
@@ -398,10 +501,23 @@ impl<'a> Builder<'a> {
             .chain(self.pages.iter().map(|p| (&p.path, &p.file)));
         for (path, file) in items {
             if let Some(first) = seen.get(path.as_str()) {
-                let key = if file.key_offset("path") > 0 { "path" } else { "slug" };
+                let key = if file.key_offset("path") > 0 {
+                    "path"
+                } else {
+                    "slug"
+                };
                 diags.push(
-                    Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), 0, format!("two pages claim the URL {path}: {} and this file", first.display.display()))
-                        .with_hint("give one of them another `slug` or `path` in its front matter"),
+                    Diagnostic::at_offset(
+                        &file.display,
+                        &file.text,
+                        file.key_offset(key),
+                        0,
+                        format!(
+                            "two pages claim the URL {path}: {} and this file",
+                            first.display.display()
+                        ),
+                    )
+                    .with_hint("give one of them another `slug` or `path` in its front matter"),
                 );
             } else {
                 seen.insert(path, file);
@@ -418,7 +534,13 @@ impl<'a> Builder<'a> {
         for (id, p) in self.pages.iter().enumerate() {
             by_rel.insert(p.file.rel.clone(), Item::Page(id));
         }
-        Library { pages: self.pages, sections: self.sections, assets: self.assets, by_rel }
+        Library {
+            pages: self.pages,
+            sections: self.sections,
+            assets: self.assets,
+            by_rel,
+            failed: Vec::new(),
+        }
     }
 }
 
@@ -429,7 +551,11 @@ fn normalize_url_path(p: &str) -> String {
         return "/".to_string();
     }
     let last = trimmed.rsplit('/').next().unwrap_or(trimmed);
-    if last.contains('.') { format!("/{trimmed}") } else { format!("/{trimmed}/") }
+    if last.contains('.') {
+        format!("/{trimmed}")
+    } else {
+        format!("/{trimmed}/")
+    }
 }
 
 /// Orders each section's pages and subsections, adds the pages of
@@ -457,7 +583,12 @@ fn sort_sections(lib: &mut Library) {
     }
     // Neighbours follow the page's own section (not a transparent parent).
     for id in 0..lib.sections.len() {
-        let own: Vec<PageId> = lib.sections[id].pages.iter().copied().filter(|&p| lib.pages[p].section == id).collect();
+        let own: Vec<PageId> = lib.sections[id]
+            .pages
+            .iter()
+            .copied()
+            .filter(|&p| lib.pages[p].section == id)
+            .collect();
         for (i, &p) in own.iter().enumerate() {
             lib.pages[p].lower = own.get(i + 1).copied();
             lib.pages[p].higher = i.checked_sub(1).map(|j| own[j]);
@@ -471,7 +602,10 @@ fn sort_pages(pages: &[Page], ids: &mut [PageId], sort_by: SortBy) {
         SortBy::None => ids.sort_by(by_path),
         SortBy::Date => ids.sort_by(|a, b| {
             // Newest first; undated pages last.
-            let (da, db) = (pages[*a].date.as_ref().map(|d| d.utc), pages[*b].date.as_ref().map(|d| d.utc));
+            let (da, db) = (
+                pages[*a].date.as_ref().map(|d| d.utc),
+                pages[*b].date.as_ref().map(|d| d.utc),
+            );
             match (da, db) {
                 (Some(x), Some(y)) => y.cmp(&x).then_with(|| by_path(a, b)),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -480,11 +614,21 @@ fn sort_pages(pages: &[Page], ids: &mut [PageId], sort_by: SortBy) {
             }
         }),
         SortBy::Weight => ids.sort_by(|a, b| {
-            let (wa, wb) = (pages[*a].meta.weight.unwrap_or(i64::MAX), pages[*b].meta.weight.unwrap_or(i64::MAX));
+            let (wa, wb) = (
+                pages[*a].meta.weight.unwrap_or(i64::MAX),
+                pages[*b].meta.weight.unwrap_or(i64::MAX),
+            );
             wa.cmp(&wb).then_with(|| by_path(a, b))
         }),
         SortBy::Title => ids.sort_by(|a, b| {
-            let t = |id: &PageId| pages[*id].meta.title.clone().unwrap_or_default().to_lowercase();
+            let t = |id: &PageId| {
+                pages[*id]
+                    .meta
+                    .title
+                    .clone()
+                    .unwrap_or_default()
+                    .to_lowercase()
+            };
             t(a).cmp(&t(b)).then_with(|| by_path(a, b))
         }),
     }

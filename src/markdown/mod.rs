@@ -75,8 +75,9 @@ fn options() -> Options {
 /// Renders a content file's body. All broken `@/` links are reported.
 pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, Vec<Diagnostic>> {
     let body = &src.text[src.body_start..];
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
-        Parser::new_ext(body, options()).into_offset_iter().collect();
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
     let mut out = Rendered::default();
     let mut errors = Vec::new();
 
@@ -132,7 +133,11 @@ pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, V
 
 /// Gives every heading a unique id (its own `{#id}` or GitHub's slug of its
 /// text) and collects the table of contents.
-fn assign_heading_ids(events: &mut [(Event<'_>, std::ops::Range<usize>)], permalink: &str, out: &mut Rendered) {
+fn assign_heading_ids(
+    events: &mut [(Event<'_>, std::ops::Range<usize>)],
+    permalink: &str,
+    out: &mut Rendered,
+) {
     let mut used: HashSet<String> = HashSet::new();
     let mut flat: Vec<(u32, String, String)> = Vec::new();
     let mut i = 0;
@@ -209,7 +214,10 @@ pub fn render_fragment(text: &str, inline: bool) -> String {
     pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
     if inline {
         let trimmed = html.trim_end();
-        if let Some(inner) = trimmed.strip_prefix("<p>").and_then(|s| s.strip_suffix("</p>")) {
+        if let Some(inner) = trimmed
+            .strip_prefix("<p>")
+            .and_then(|s| s.strip_suffix("</p>"))
+        {
             if !inner.contains("<p>") {
                 return inner.to_string();
             }
@@ -224,14 +232,23 @@ mod tests {
 
     fn render_str(body: &str) -> Result<Rendered, Vec<Diagnostic>> {
         let text: Arc<str> = Arc::from(body);
-        let src = Source { file: Path::new("a.md"), text: &text, body_start: 0, permalink: "/a/" };
+        let src = Source {
+            file: Path::new("a.md"),
+            text: &text,
+            body_start: 0,
+            permalink: "/a/",
+        };
         render(&src, &|p: &str| (p == "b.md").then(|| "/b/".to_string()))
     }
 
     #[test]
     fn headings_get_unique_github_ids_and_a_toc() {
         let r = render_str("# Intro\n\n## Set up\n\n## Set up\n\n# Other {#custom}\n").unwrap();
-        assert!(r.content.contains(r#"<h1 id="intro">Intro</h1>"#), "{}", r.content);
+        assert!(
+            r.content.contains(r#"<h1 id="intro">Intro</h1>"#),
+            "{}",
+            r.content
+        );
         assert!(r.content.contains(r#"<h2 id="set-up-1">"#));
         assert!(r.content.contains(r#"<h1 id="custom">"#));
         assert_eq!(r.toc.len(), 2);

@@ -37,7 +37,10 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn bytes(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile { path: path.into(), contents: Contents::Bytes(bytes.into()) }
+        OutputFile {
+            path: path.into(),
+            contents: Contents::Bytes(bytes.into()),
+        }
     }
 }
 
@@ -52,7 +55,8 @@ pub struct WriteStats {
 /// (so the site's static files override the theme's).
 pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> Result<WriteStats> {
     let files = dedupe(files)?;
-    fs::create_dir_all(out_dir).map_err(|e| Error::io_at("cannot create the output folder", out_dir, e))?;
+    fs::create_dir_all(out_dir)
+        .map_err(|e| Error::io_at("cannot create the output folder", out_dir, e))?;
     let existing = existing_files(out_dir);
 
     let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
@@ -65,7 +69,12 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> Result<WriteStats> {
         make_dir(out_dir, dir)?;
     }
 
-    let results: Vec<Result<bool>> = io_pool().install(|| files.par_iter().map(|f| write_if_changed(out_dir, f)).collect());
+    let results: Vec<Result<bool>> = io_pool().install(|| {
+        files
+            .par_iter()
+            .map(|f| write_if_changed(out_dir, f))
+            .collect()
+    });
     let mut stats = WriteStats::default();
     for r in results {
         if r? {
@@ -98,7 +107,11 @@ fn io_pool() -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a default thread pool"))
+        .unwrap_or_else(|_| {
+            rayon::ThreadPoolBuilder::new()
+                .build()
+                .expect("a default thread pool")
+        })
 }
 
 /// Keeps the last entry of each path and refuses paths that could escape.
@@ -107,10 +120,15 @@ fn dedupe(files: Vec<OutputFile>) -> Result<Vec<OutputFile>> {
     let mut out = Vec::with_capacity(files.len());
     for f in files.into_iter().rev() {
         let safe = !f.path.is_empty()
-            && Path::new(&f.path).components().all(|c| matches!(c, Component::Normal(_)));
+            && Path::new(&f.path)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
         if !safe {
             return Err(Error::usage(
-                format!("refusing to write `{}`: output paths must stay inside the output folder", f.path),
+                format!(
+                    "refusing to write `{}`: output paths must stay inside the output folder",
+                    f.path
+                ),
                 "remove `..` and leading `/` from the page's `path` or the asset's name",
             ));
         }
@@ -130,7 +148,12 @@ fn existing_files(out_dir: &Path) -> Vec<String> {
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| !e.file_type().is_dir())
-        .filter_map(|e| e.path().strip_prefix(out_dir).ok().map(crate::content::rel_string))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(out_dir)
+                .ok()
+                .map(crate::content::rel_string)
+        })
         .collect()
 }
 
@@ -141,7 +164,8 @@ fn make_dir(out_dir: &Path, rel: &Path) -> Result<()> {
         current.push(component);
         match fs::symlink_metadata(&current) {
             Ok(m) if m.is_dir() => continue,
-            Ok(_) => fs::remove_file(&current).map_err(|e| Error::io_at("cannot replace", &current, e))?,
+            Ok(_) => fs::remove_file(&current)
+                .map_err(|e| Error::io_at("cannot replace", &current, e))?,
             Err(_) => {}
         }
         if let Err(e) = fs::create_dir(&current) {
@@ -183,14 +207,20 @@ fn write_if_changed(out_dir: &Path, file: &OutputFile) -> Result<bool> {
 }
 
 fn write_new(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(dest)?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)?;
     f.write_all(bytes)
 }
 
 /// Writes beside the destination, then renames over it: a reader (or a
 /// crash) sees the old file or the new one, never half of one.
 fn atomic_write(dest: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dest.with_file_name(format!(".{name}.ssgx-tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -233,12 +263,32 @@ mod tests {
     fn writes_changes_only_and_removes_stale() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let first = vec![OutputFile::bytes("a/index.html", "A"), OutputFile::bytes("b/index.html", "B")];
+        let first = vec![
+            OutputFile::bytes("a/index.html", "A"),
+            OutputFile::bytes("b/index.html", "B"),
+        ];
         let s = write(&out, first).unwrap();
-        assert_eq!(s, WriteStats { written: 2, unchanged: 0, removed: 0 });
-        let second = vec![OutputFile::bytes("a/index.html", "A"), OutputFile::bytes("c.txt", "C")];
+        assert_eq!(
+            s,
+            WriteStats {
+                written: 2,
+                unchanged: 0,
+                removed: 0
+            }
+        );
+        let second = vec![
+            OutputFile::bytes("a/index.html", "A"),
+            OutputFile::bytes("c.txt", "C"),
+        ];
         let s = write(&out, second).unwrap();
-        assert_eq!(s, WriteStats { written: 1, unchanged: 1, removed: 1 });
+        assert_eq!(
+            s,
+            WriteStats {
+                written: 1,
+                unchanged: 1,
+                removed: 1
+            }
+        );
         assert!(!out.join("b").exists(), "empty stale folder removed");
         assert_eq!(fs::read_to_string(out.join("c.txt")).unwrap(), "C");
     }
@@ -247,7 +297,10 @@ mod tests {
     fn later_entries_win_and_escapes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let files = vec![OutputFile::bytes("x.css", "theme"), OutputFile::bytes("x.css", "site")];
+        let files = vec![
+            OutputFile::bytes("x.css", "theme"),
+            OutputFile::bytes("x.css", "site"),
+        ];
         write(&out, files).unwrap();
         assert_eq!(fs::read_to_string(out.join("x.css")).unwrap(), "site");
         assert!(write(&out, vec![OutputFile::bytes("../evil", "x")]).is_err());
@@ -260,6 +313,9 @@ mod tests {
         let out = dir.path().join("public");
         write(&out, vec![OutputFile::bytes("a", "file")]).unwrap();
         write(&out, vec![OutputFile::bytes("a/index.html", "page")]).unwrap();
-        assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "page");
+        assert_eq!(
+            fs::read_to_string(out.join("a/index.html")).unwrap(),
+            "page"
+        );
     }
 }

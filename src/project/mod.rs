@@ -122,7 +122,10 @@ impl Project {
         };
         if !content_dir.is_dir() {
             return Err(Error::usage(
-                format!("the content folder {} does not exist", content_dir.display()),
+                format!(
+                    "the content folder {} does not exist",
+                    content_dir.display()
+                ),
                 "create it, or set content_dir in ssgx.toml",
             ));
         }
@@ -256,7 +259,11 @@ fn read_config(root: &Path) -> Result<Config> {
 }
 
 /// The flag, then ssgx.toml, then Netlify's build environment, else none.
-fn base_url(config: &Config, overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> String {
+fn base_url(
+    config: &Config,
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let from_netlify = || {
         if env("NETLIFY").as_deref() != Some("true") {
             return None;
@@ -281,14 +288,23 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn base_url_prefers_flag_then_config_then_netlify() {
         let mut config = Config::default();
         let none = Overrides::default();
-        let prod = env_of(&[("NETLIFY", "true"), ("CONTEXT", "production"), ("URL", "https://a.example/")]);
+        let prod = env_of(&[
+            ("NETLIFY", "true"),
+            ("CONTEXT", "production"),
+            ("URL", "https://a.example/"),
+        ]);
         assert_eq!(base_url(&config, &none, &prod), "https://a.example");
         let preview = env_of(&[
             ("NETLIFY", "true"),
@@ -297,7 +313,10 @@ mod tests {
             ("DEPLOY_PRIME_URL", "https://p--a.example"),
         ]);
         assert_eq!(base_url(&config, &none, &preview), "https://p--a.example");
-        assert_eq!(base_url(&config, &none, &env_of(&[("URL", "https://x")])), "");
+        assert_eq!(
+            base_url(&config, &none, &env_of(&[("URL", "https://x")])),
+            ""
+        );
         config.base_url = Some("https://c.example".into());
         assert_eq!(base_url(&config, &none, &prod), "https://c.example");
         let flag = Overrides {

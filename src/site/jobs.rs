@@ -43,8 +43,16 @@ pub fn check_templates_exist(lib: &Library, templates: &Templates) -> Result<(),
         if !templates.has(name) {
             let key = key.unwrap_or("page_template");
             diags.push(
-                Diagnostic::at_offset(&file.display, &file.text, file.key_offset(key), 0, format!("template `{name}` not found"))
-                    .with_hint(format!("create templates/{name}, or name an existing template")),
+                Diagnostic::at_offset(
+                    &file.display,
+                    &file.text,
+                    file.key_offset(key),
+                    0,
+                    format!("template `{name}` not found"),
+                )
+                .with_hint(format!(
+                    "create templates/{name}, or name an existing template"
+                )),
             );
         }
     };
@@ -89,7 +97,11 @@ fn redirect_page(to: &str) -> String {
 }
 
 /// Renders every job in parallel. Errors are collected, not fatal at once.
-pub fn render_all(lib: &Library, templates: &Templates, data: &SiteData) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn render_all(
+    lib: &Library,
+    templates: &Templates,
+    data: &SiteData,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     let mut jobs: Vec<Job> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
     jobs.extend((0..lib.pages.len()).map(Job::Page));
     jobs.extend((0..lib.sections.len()).map(Job::Section));
@@ -101,41 +113,9 @@ pub fn render_all(lib: &Library, templates: &Templates, data: &SiteData) -> Resu
         jobs.push(Job::NotFound);
     }
 
-    let results: Vec<Result<OutputFile, (String, Diagnostic)>> = jobs
+    let results: Vec<Result<OutputFile, RenderError>> = jobs
         .par_iter()
-        .map(|job| {
-            let (path, template, context, source) = match *job {
-                Job::Page(id) => {
-                    let p = &lib.pages[id];
-                    (p.path.clone(), page_template(lib, id).0.to_string(), data.page_context(id, &p.path), p.file.rel.clone())
-                }
-                Job::Section(id) => {
-                    let s = &lib.sections[id];
-                    if let Some(to) = &s.meta.redirect_to {
-                        return Ok(OutputFile::bytes(file_for_url(&s.path), redirect_page(to)));
-                    }
-                    (s.path.clone(), section_template(lib, id).0.to_string(), data.section_context(id, &s.path), s.file.rel.clone())
-                }
-                Job::TaxonomyList(t) => {
-                    let tx = &data.taxonomies[t];
-                    let own = format!("{}/list.html", tx.name);
-                    let name = if templates.has(&own) { own } else { "taxonomy_list.html".to_string() };
-                    (tx.path.clone(), name, data.taxonomy_list_context(tx), tx.path.clone())
-                }
-                Job::TaxonomyTerm(t, i) => {
-                    let tx = &data.taxonomies[t];
-                    let own = format!("{}/single.html", tx.name);
-                    let name = if templates.has(&own) { own } else { "taxonomy_single.html".to_string() };
-                    let path = tx.terms[i].path.clone();
-                    (path.clone(), name, data.taxonomy_term_context(tx, i), path)
-                }
-                Job::NotFound => ("/404.html".to_string(), "404.html".to_string(), data.plain_context("/404.html"), "404.html".to_string()),
-            };
-            templates
-                .render(&template, &context)
-                .map(|html| OutputFile::bytes(file_for_url(&path), html))
-                .map_err(|d| (source, d))
-        })
+        .map(|job| render_job(job, lib, templates, data))
         .collect();
 
     let mut files = Vec::with_capacity(results.len());
@@ -143,10 +123,91 @@ pub fn render_all(lib: &Library, templates: &Templates, data: &SiteData) -> Resu
     for r in results {
         match r {
             Ok(f) => files.push(f),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(*e),
         }
     }
-    if errors.is_empty() { Ok(files) } else { Err(dedupe_render_errors(errors)) }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(dedupe_render_errors(errors))
+    }
+}
+
+/// A template error and the content file whose rendering hit it.
+type RenderError = Box<(String, Diagnostic)>;
+
+fn render_job(
+    job: &Job,
+    lib: &Library,
+    templates: &Templates,
+    data: &SiteData,
+) -> Result<OutputFile, RenderError> {
+    let (path, template, context, source) = match *job {
+        Job::Page(id) => {
+            let p = &lib.pages[id];
+            (
+                p.path.clone(),
+                page_template(lib, id).0.to_string(),
+                data.page_context(id, &p.path),
+                p.file.rel.clone(),
+            )
+        }
+        Job::Section(id) => {
+            let s = &lib.sections[id];
+            if let Some(to) = &s.meta.redirect_to {
+                return Ok(OutputFile::bytes(file_for_url(&s.path), redirect_page(to)));
+            }
+            (
+                s.path.clone(),
+                section_template(lib, id).0.to_string(),
+                data.section_context(id, &s.path),
+                s.file.rel.clone(),
+            )
+        }
+        Job::TaxonomyList(t) => {
+            let tx = &data.taxonomies[t];
+            let name = own_or_default(
+                templates,
+                &format!("{}/list.html", tx.name),
+                "taxonomy_list.html",
+            );
+            (
+                tx.path.clone(),
+                name,
+                data.taxonomy_list_context(tx),
+                tx.path.clone(),
+            )
+        }
+        Job::TaxonomyTerm(t, i) => {
+            let tx = &data.taxonomies[t];
+            let name = own_or_default(
+                templates,
+                &format!("{}/single.html", tx.name),
+                "taxonomy_single.html",
+            );
+            let path = tx.terms[i].path.clone();
+            (path.clone(), name, data.taxonomy_term_context(tx, i), path)
+        }
+        Job::NotFound => (
+            "/404.html".to_string(),
+            "404.html".to_string(),
+            data.plain_context("/404.html"),
+            "404.html".to_string(),
+        ),
+    };
+    templates
+        .render(&template, &context)
+        .map(|html| OutputFile::bytes(file_for_url(&path), html))
+        .map_err(|d| Box::new((source, d)))
+}
+
+/// A taxonomy's own template (`tags/list.html`) if the site has one.
+fn own_or_default(templates: &Templates, own: &str, default: &str) -> String {
+    if templates.has(own) {
+        own.to_string()
+    } else {
+        default.to_string()
+    }
 }
 
 /// Theme static files, then the site's `static/` (which wins), then the
@@ -154,19 +215,17 @@ pub fn render_all(lib: &Library, templates: &Templates, data: &SiteData) -> Resu
 pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
     let mut files = Vec::new();
     match &project.theme_dir {
-        None => files.extend(
-            DEFAULT_THEME_STATIC
-                .iter()
-                .map(|(name, text)| OutputFile { path: name.to_string(), contents: Contents::Static(text.as_bytes()) }),
-        ),
+        None => files.extend(DEFAULT_THEME_STATIC.iter().map(|(name, text)| OutputFile {
+            path: name.to_string(),
+            contents: Contents::Static(text.as_bytes()),
+        })),
         Some(theme) => files.extend(copy_tree(&theme.join("static"))),
     }
     files.extend(copy_tree(&project.static_dir));
-    files.extend(
-        lib.assets
-            .iter()
-            .map(|a| OutputFile { path: a.dest.clone(), contents: Contents::Copy(a.source.clone()) }),
-    );
+    files.extend(lib.assets.iter().map(|a| OutputFile {
+        path: a.dest.clone(),
+        contents: Contents::Copy(a.source.clone()),
+    }));
     files
 }
 
@@ -181,7 +240,10 @@ fn copy_tree(dir: &std::path::Path) -> Vec<OutputFile> {
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
             let rel = e.path().strip_prefix(dir).ok()?;
-            Some(OutputFile { path: rel_string(rel), contents: Contents::Copy(e.path().to_path_buf()) })
+            Some(OutputFile {
+                path: rel_string(rel),
+                contents: Contents::Copy(e.path().to_path_buf()),
+            })
         })
         .collect()
 }

@@ -46,7 +46,13 @@ pub fn build(project: &Project) -> Result<BuildReport> {
     let written = Instant::now();
     let write = output::write(&project.output_dir, site.files)?;
     tracing::debug!("write: {} ms", written.elapsed().as_millis());
-    Ok(BuildReport { pages: site.pages, sections: site.sections, files, write, elapsed: start.elapsed() })
+    Ok(BuildReport {
+        pages: site.pages,
+        sections: site.sections,
+        files,
+        write,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// Renders every output file of the site in memory.
@@ -56,49 +62,94 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
         tracing::debug!("{stage}: {} ms", clock.elapsed().as_millis());
         clock = Instant::now();
     };
-    let library = content::load(project)?;
-    let taxonomies = content::taxonomy::collect(project, &library)?;
+    // Stages before template rendering go on past errors, so that one
+    // build reports the errors of every file, not only the first stage's.
+    let (library, mut diags) = content::load(project);
+    let taxonomies = content::taxonomy::collect(project, &library).unwrap_or_else(|d| {
+        diags.extend(d.0);
+        Vec::new()
+    });
     lap("load content");
-    let (page_html, section_html) = render_markdown(project, &library)?;
+    let markdown = render_markdown(project, &library)
+        .map_err(|d| diags.extend(d.0))
+        .ok();
     lap("render markdown");
-    let mut templates = Templates::load(project)?;
+    let templates = Templates::load(project).map_err(|d| diags.extend(d.0)).ok();
+    let (Some((page_html, section_html)), Some(mut templates)) = (markdown, templates) else {
+        return Err(diags.into());
+    };
+    diags.into_result(())?;
     jobs::check_templates_exist(&library, &templates)?;
     lap("load templates");
 
     let pages = library.pages.len();
     let sections = library.sections.len();
-    let data = Arc::new(SiteData::build(project, &library, page_html, section_html, taxonomies));
+    let data = Arc::new(SiteData::build(
+        project,
+        &library,
+        page_html,
+        section_html,
+        taxonomies,
+    ));
     templates.register_site(Arc::clone(&data));
     lap("serialize site");
     let mut files = jobs::render_all(&library, &templates, &data)?;
     files.extend(jobs::static_files(project, &library));
     lap("render templates");
-    Ok(RenderedSite { files, pages, sections })
+    Ok(RenderedSite {
+        files,
+        pages,
+        sections,
+    })
 }
 
 /// Markdown of every page and section, in parallel; then `@/` anchors are
 /// checked against the heading ids of their targets.
-fn render_markdown(project: &Project, lib: &Library) -> Result<(Vec<Rendered>, Vec<Rendered>), Diagnostics> {
+fn render_markdown(
+    project: &Project,
+    lib: &Library,
+) -> Result<(Vec<Rendered>, Vec<Rendered>), Diagnostics> {
     let base = project.base_url.as_str();
-    let resolve = |rel: &str| lib.by_rel.get(rel).map(|&item| content::permalink(base, lib.path_of(item)));
+    let resolve = |rel: &str| match lib.by_rel.get(rel) {
+        Some(&item) => Some(content::permalink(base, lib.path_of(item))),
+        // The target failed to load and is reported already.
+        None if lib.failed.iter().any(|f| f == rel) => Some(String::new()),
+        None => None,
+    };
     let render_one = |file: &content::SourceFile, path: &str| {
         let permalink = content::permalink(base, path);
-        let src = markdown::Source { file: &file.display, text: &file.text, body_start: file.body_start, permalink: &permalink };
+        let src = markdown::Source {
+            file: &file.display,
+            text: &file.text,
+            body_start: file.body_start,
+            permalink: &permalink,
+        };
         markdown::render(&src, &resolve)
     };
-    let pages: Vec<_> = lib.pages.par_iter().map(|p| render_one(&p.file, &p.path)).collect();
-    let sections: Vec<_> = lib.sections.par_iter().map(|s| render_one(&s.file, &s.path)).collect();
+    let pages: Vec<_> = lib
+        .pages
+        .par_iter()
+        .map(|p| render_one(&p.file, &p.path))
+        .collect();
+    let sections: Vec<_> = lib
+        .sections
+        .par_iter()
+        .map(|s| render_one(&s.file, &s.path))
+        .collect();
 
     let mut diags = Diagnostics::default();
-    let mut unwrap = |results: Vec<std::result::Result<Rendered, Vec<Diagnostic>>>| -> Vec<Rendered> {
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|errs| {
-                diags.extend(errs);
-                Rendered::default()
-            }))
-            .collect()
-    };
+    let mut unwrap =
+        |results: Vec<std::result::Result<Rendered, Vec<Diagnostic>>>| -> Vec<Rendered> {
+            results
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or_else(|errs| {
+                        diags.extend(errs);
+                        Rendered::default()
+                    })
+                })
+                .collect()
+        };
     let pages = unwrap(pages);
     let sections = unwrap(sections);
     if !diags.is_empty() {
@@ -108,14 +159,33 @@ fn render_markdown(project: &Project, lib: &Library) -> Result<(Vec<Rendered>, V
         Item::Page(id) => &pages[id].heading_ids,
         Item::Section(id) => &sections[id].heading_ids,
     };
-    let files = lib.pages.iter().map(|p| &p.file).chain(lib.sections.iter().map(|s| &s.file));
+    let files = lib
+        .pages
+        .iter()
+        .map(|p| &p.file)
+        .chain(lib.sections.iter().map(|s| &s.file));
     for (file, rendered) in files.zip(pages.iter().chain(sections.iter())) {
         for link in &rendered.internal_links {
-            let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else { continue };
+            let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else {
+                continue;
+            };
             if !ids_of(target).iter().any(|id| id == anchor) {
                 diags.push(
-                    Diagnostic::at_offset(&file.display, &file.text, link.offset, 0, format!("broken anchor: `@/{}` has no heading with id `{anchor}`", link.target))
-                        .with_hint(format!("headings of {} have the ids: {}", link.target, preview(ids_of(target)))),
+                    Diagnostic::at_offset(
+                        &file.display,
+                        &file.text,
+                        link.offset,
+                        0,
+                        format!(
+                            "broken anchor: `@/{}` has no heading with id `{anchor}`",
+                            link.target
+                        ),
+                    )
+                    .with_hint(format!(
+                        "headings of {} have the ids: {}",
+                        link.target,
+                        preview(ids_of(target))
+                    )),
                 );
             }
         }
@@ -153,7 +223,12 @@ fn dedupe_render_errors(errors: Vec<(String, Diagnostic)>) -> Diagnostics {
     for (mut d, sources) in grouped {
         d.message = match sources.len() {
             1 => format!("{} (while rendering {})", d.message, sources[0]),
-            n => format!("{} (while rendering {} and {} more)", d.message, sources[0], n - 1),
+            n => format!(
+                "{} (while rendering {} and {} more)",
+                d.message,
+                sources[0],
+                n - 1
+            ),
         };
         diags.push(d);
     }

@@ -79,7 +79,10 @@ impl SiteData {
     /// A section with its full pages.
     pub fn section_with_pages(&self, id: SectionId) -> Value {
         let mut value = self.sections[id].clone();
-        let pages: Vec<Value> = self.section_pages[id].iter().map(|&p| self.page_listings[p].clone()).collect();
+        let pages: Vec<Value> = self.section_pages[id]
+            .iter()
+            .map(|&p| self.page_listings[p].clone())
+            .collect();
         value["pages"] = Value::Array(pages);
         value
     }
@@ -133,17 +136,30 @@ impl SiteData {
     }
 
     pub fn taxonomy_list_context(&self, t: &Taxonomy) -> Context {
-        self.context(&t.path, vec![("taxonomy", self.taxonomy_value(t)), ("terms", self.terms_value(t))])
+        self.context(
+            &t.path,
+            vec![
+                ("taxonomy", self.taxonomy_value(t)),
+                ("terms", self.terms_value(t)),
+            ],
+        )
     }
 
     pub fn taxonomy_term_context(&self, t: &Taxonomy, term_index: usize) -> Context {
         let term = &t.terms[term_index];
-        let pages: Vec<Value> = term.pages.iter().map(|&p| self.page_listings[p].clone()).collect();
+        let pages: Vec<Value> = term
+            .pages
+            .iter()
+            .map(|&p| self.page_listings[p].clone())
+            .collect();
         let term_value = json!({
             "name": term.name, "slug": term.slug, "path": term.path,
             "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
         });
-        self.context(&term.path, vec![("taxonomy", self.taxonomy_value(t)), ("term", term_value)])
+        self.context(
+            &term.path,
+            vec![("taxonomy", self.taxonomy_value(t)), ("term", term_value)],
+        )
     }
 }
 

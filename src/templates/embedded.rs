@@ -3,7 +3,16 @@
 
 macro_rules! theme_file {
     ($dir:literal, $name:literal) => {
-        ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/", $dir, "/", $name)))
+        (
+            $name,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/themes/default/",
+                $dir,
+                "/",
+                $name
+            )),
+        )
     };
 }
 

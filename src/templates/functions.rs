@@ -26,10 +26,12 @@ fn bool_arg(args: &Args, key: &str) -> bool {
 /// Looks an `@/`-less content path up.
 fn find(site: &SiteData, fname: &str, path: &str) -> tera::Result<Item> {
     let key = path.trim_start_matches("@/");
-    site.by_rel
-        .get(key)
-        .copied()
-        .ok_or_else(|| format!("`{fname}`: no page or section at `{key}` (paths are relative to the content folder)").into())
+    site.by_rel.get(key).copied().ok_or_else(|| {
+        format!(
+            "`{fname}`: no page or section at `{key}` (paths are relative to the content folder)"
+        )
+        .into()
+    })
 }
 
 pub fn register_functions(tera: &mut Tera, site: Arc<SiteData>) {
@@ -43,7 +45,10 @@ pub fn register_functions(tera: &mut Tera, site: Arc<SiteData>) {
 pub fn register_filters(tera: &mut Tera) {
     tera.register_filter("markdown", |value: &Value, args: &Args| {
         let text = value.as_str().ok_or("`markdown` filters strings only")?;
-        Ok(Value::String(crate::markdown::render_fragment(text, bool_arg(args, "inline"))))
+        Ok(Value::String(crate::markdown::render_fragment(
+            text,
+            bool_arg(args, "inline"),
+        )))
     });
 }
 
@@ -59,8 +64,14 @@ impl Function for GetUrl {
             };
             let item = find(&self.0, "get_url", file)?;
             let base = match item {
-                Item::Page(id) => self.0.pages[id]["permalink"].as_str().unwrap_or_default().to_string(),
-                Item::Section(id) => self.0.sections[id]["permalink"].as_str().unwrap_or_default().to_string(),
+                Item::Page(id) => self.0.pages[id]["permalink"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                Item::Section(id) => self.0.sections[id]["permalink"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             };
             match anchor {
                 Some(a) => format!("{base}#{a}"),
@@ -69,7 +80,9 @@ impl Function for GetUrl {
         } else if path.contains("://") || path.starts_with("//") {
             path.to_string()
         } else {
-            let mut url = self.0.permalink(&format!("/{}", path.trim_start_matches('/')));
+            let mut url = self
+                .0
+                .permalink(&format!("/{}", path.trim_start_matches('/')));
             if bool_arg(args, "trailing_slash") && !url.ends_with('/') {
                 url.push('/');
             }
@@ -89,7 +102,9 @@ impl Function for GetPage {
         let path = str_arg("get_page", args, "path")?;
         match find(&self.0, "get_page", path)? {
             Item::Page(id) => Ok(self.0.pages[id].clone()),
-            Item::Section(_) => Err(format!("`get_page`: `{path}` is a section; use get_section").into()),
+            Item::Section(_) => {
+                Err(format!("`get_page`: `{path}` is a section; use get_section").into())
+            }
         }
     }
 }
@@ -113,7 +128,9 @@ impl Function for GetTaxonomy {
     fn call(&self, args: &Args) -> tera::Result<Value> {
         let kind = str_arg("get_taxonomy", args, "kind")?;
         match self.0.taxonomies.iter().find(|t| t.name == kind) {
-            Some(t) => Ok(serde_json::json!({ "kind": self.0.taxonomy_value(t), "items": self.0.terms_value(t) })),
+            Some(t) => Ok(
+                serde_json::json!({ "kind": self.0.taxonomy_value(t), "items": self.0.terms_value(t) }),
+            ),
             None if bool_arg(args, "required") || !args.contains_key("required") => {
                 Err(format!("`get_taxonomy`: no taxonomy named `{kind}`").into())
             }

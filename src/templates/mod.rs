@@ -62,18 +62,35 @@ impl Templates {
         }
         layers.push(project.templates_dir.clone());
         for dir in layers.iter().filter(|d| d.is_dir()) {
-            for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            for entry in WalkDir::new(dir)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+            {
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+                let Ok(rel) = entry.path().strip_prefix(dir) else {
+                    continue;
+                };
                 let name = crate::content::rel_string(rel);
                 let display = project.display_path(entry.path()).to_path_buf();
                 match std::fs::read_to_string(entry.path()) {
                     Ok(text) => {
-                        origins.insert(name, Origin { display, source: Arc::from(text) });
+                        origins.insert(
+                            name,
+                            Origin {
+                                display,
+                                source: Arc::from(text),
+                            },
+                        );
                     }
-                    Err(e) => diags.push(Diagnostic::in_file(&display, 1, 1, format!("cannot read this template: {e}"))),
+                    Err(e) => diags.push(Diagnostic::in_file(
+                        &display,
+                        1,
+                        1,
+                        format!("cannot read this template: {e}"),
+                    )),
                 }
             }
         }
@@ -95,7 +112,10 @@ impl Templates {
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         tera.set_escape_fn(escape_html);
         functions::register_filters(&mut tera);
-        let all: Vec<(&str, &str)> = origins.iter().map(|(n, o)| (n.as_str(), &*o.source)).collect();
+        let all: Vec<(&str, &str)> = origins
+            .iter()
+            .map(|(n, o)| (n.as_str(), &*o.source))
+            .collect();
         if let Err(e) = tera.add_raw_templates(all) {
             // Inheritance problems: a parent or include that does not exist.
             let messages = error_chain(&e);
@@ -105,7 +125,9 @@ impl Templates {
                 .map(|(_, o)| o.clone());
             let diag = match culprit {
                 Some(origin) => locate_quoted(&origin, &messages, messages.trim()),
-                None => Diagnostic::in_file(Path::new("templates"), 1, 1, messages.trim().to_string()),
+                None => {
+                    Diagnostic::in_file(Path::new("templates"), 1, 1, messages.trim().to_string())
+                }
             };
             diags.push(diag.with_hint("check the names in {% extends %} and {% include %}"));
             return Err(diags);
@@ -125,7 +147,9 @@ impl Templates {
 
     /// Renders `name`; an error is located in the template that failed.
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, Diagnostic> {
-        self.tera.render(name, context).map_err(|e| self.locate_runtime_error(name, &e))
+        self.tera
+            .render(name, context)
+            .map_err(|e| self.locate_runtime_error(name, &e))
     }
 
     /// Tera 1 gives no position for runtime errors, but names what failed
@@ -149,17 +173,33 @@ impl Templates {
         }
         let needles = quoted_words(&culprit);
         for template in &chain {
-            let Some(origin) = self.origins.get(template) else { continue };
+            let Some(origin) = self.origins.get(template) else {
+                continue;
+            };
             for needle in &needles {
                 if let Some(offset) = origin.source.find(needle.as_str()) {
-                    return Diagnostic::at_offset(&origin.display, &origin.source, offset, needle.len(), format!("template error: {culprit}"))
-                        .with_hint(runtime_hint(&culprit));
+                    return Diagnostic::at_offset(
+                        &origin.display,
+                        &origin.source,
+                        offset,
+                        needle.len(),
+                        format!("template error: {culprit}"),
+                    )
+                    .with_hint(runtime_hint(&culprit));
                 }
             }
         }
         match self.origins.get(name) {
-            Some(origin) => Diagnostic::at_offset(&origin.display, &origin.source, 0, 0, format!("template error: {culprit}")),
-            None => Diagnostic::in_file(Path::new(name), 1, 1, format!("template error: {culprit}")),
+            Some(origin) => Diagnostic::at_offset(
+                &origin.display,
+                &origin.source,
+                0,
+                0,
+                format!("template error: {culprit}"),
+            ),
+            None => {
+                Diagnostic::in_file(Path::new(name), 1, 1, format!("template error: {culprit}"))
+            }
         }
         .with_hint(runtime_hint(&culprit))
     }
@@ -185,7 +225,8 @@ fn escape_html(input: &str) -> String {
 
 fn runtime_hint(message: &str) -> String {
     if message.contains("not found in context") {
-        "check the name's spelling; use `| default(value=...)` for values that may be missing".to_string()
+        "check the name's spelling; use `| default(value=...)` for values that may be missing"
+            .to_string()
     } else {
         "see the template documentation for the names available in each template".to_string()
     }
@@ -208,7 +249,9 @@ fn parse_error(origin: &Origin, e: &tera::Error) -> Diagnostic {
     let messages = error_chain(e);
     let position = messages.find("--> ").and_then(|i| {
         let rest = &messages[i + 4..];
-        let end = rest.find(|c: char| !c.is_ascii_digit() && c != ':').unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit() && c != ':')
+            .unwrap_or(rest.len());
         let (line, col) = rest[..end].split_once(':')?;
         Some((line.parse::<usize>().ok()?, col.parse::<usize>().ok()?))
     });
@@ -220,15 +263,27 @@ fn parse_error(origin: &Origin, e: &tera::Error) -> Diagnostic {
         .map(|l| l.trim_start_matches([' ', '=']).to_string())
         .unwrap_or_else(|| messages.lines().last().unwrap_or_default().to_string());
     let (line, col) = position.unwrap_or((1, 1));
-    Diagnostic::at_line_col(&origin.display, &origin.source, line, col, format!("template syntax error: {detail}"))
-        .with_hint("see https://keats.github.io/tera/docs/ for Tera's syntax")
+    Diagnostic::at_line_col(
+        &origin.display,
+        &origin.source,
+        line,
+        col,
+        format!("template syntax error: {detail}"),
+    )
+    .with_hint("see https://keats.github.io/tera/docs/ for Tera's syntax")
 }
 
 /// Points at the first quoted name of `messages` found in the template.
 fn locate_quoted(origin: &Origin, messages: &str, message: &str) -> Diagnostic {
     for word in quoted_words(messages) {
         if let Some(offset) = origin.source.find(word.as_str()) {
-            return Diagnostic::at_offset(&origin.display, &origin.source, offset, word.len(), message.to_string());
+            return Diagnostic::at_offset(
+                &origin.display,
+                &origin.source,
+                offset,
+                word.len(),
+                message.to_string(),
+            );
         }
     }
     Diagnostic::at_offset(&origin.display, &origin.source, 0, 0, message.to_string())
@@ -254,7 +309,9 @@ fn referenced_templates(source: &str) -> Vec<String> {
     for keyword in ["extends", "include", "import"] {
         for (i, _) in source.match_indices(keyword) {
             let rest = source[i + keyword.len()..].trim_start();
-            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
             if let Some(end) = rest[1..].find(quote) {
                 names.push(rest[1..1 + end].to_string());
             }
@@ -269,7 +326,13 @@ mod tests {
 
     #[test]
     fn finds_quoted_words_and_references() {
-        assert_eq!(quoted_words("Variable `page.x` not found while rendering 'a.html'"), vec!["page.x", "a.html"]);
-        assert_eq!(referenced_templates(r#"{% extends "base.html" %}{% include 'nav.html' %}"#), vec!["base.html", "nav.html"]);
+        assert_eq!(
+            quoted_words("Variable `page.x` not found while rendering 'a.html'"),
+            vec!["page.x", "a.html"]
+        );
+        assert_eq!(
+            referenced_templates(r#"{% extends "base.html" %}{% include 'nav.html' %}"#),
+            vec!["base.html", "nav.html"]
+        );
     }
 }
