@@ -118,12 +118,16 @@ fn walk(project: &Project) -> (Walk, Diagnostics) {
                     .path()
                     .map(|p| project.display_path(p).to_path_buf())
                     .unwrap_or_default();
-                diags.push(Diagnostic::in_file(
-                    &path,
-                    1,
-                    1,
-                    format!("cannot read: {e}"),
-                ));
+                let why = match e.io_error() {
+                    Some(io) => io.to_string(),
+                    None => "a link here loops back to a folder above it".to_string(),
+                };
+                diags.push(
+                    Diagnostic::in_file(&path, 1, 1, format!("cannot read: {why}")).with_hint(
+                        "if this is a link, restore its target or remove the link; \
+                         otherwise check the file's permissions",
+                    ),
+                );
                 continue;
             }
         };
