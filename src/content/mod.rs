@@ -119,6 +119,22 @@ impl Library {
         &self.sections[0]
     }
 
+    /// Frees the Markdown sources once no later stage reports errors in
+    /// them: on a big site they are a large share of the build's memory.
+    pub fn release_sources(&mut self) {
+        let empty: Arc<str> = Arc::from("");
+        let files = self
+            .pages
+            .iter_mut()
+            .map(|p| &mut p.file)
+            .chain(self.sections.iter_mut().map(|s| &mut s.file));
+        for file in files {
+            file.text = Arc::clone(&empty);
+            file.front_matter = 0..0;
+            file.body_start = 0;
+        }
+    }
+
     /// The file of a page or section.
     pub fn file(&self, item: Item) -> &SourceFile {
         match item {

@@ -59,12 +59,16 @@ pub fn build(project: &Project) -> Result<BuildReport> {
 pub fn render(project: &Project) -> Result<RenderedSite> {
     let mut clock = Instant::now();
     let mut lap = |stage: &str| {
-        tracing::debug!("{stage}: {} ms", clock.elapsed().as_millis());
+        tracing::debug!(
+            "{stage}: {} ms, {}",
+            clock.elapsed().as_millis(),
+            memory_use()
+        );
         clock = Instant::now();
     };
     // Stages before template rendering go on past errors, so that one
     // build reports the errors of every file, not only the first stage's.
-    let (library, mut diags) = content::load(project);
+    let (mut library, mut diags) = content::load(project);
     let taxonomies = content::taxonomy::collect(project, &library).unwrap_or_else(|d| {
         diags.extend(d.0);
         Vec::new()
@@ -80,6 +84,7 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
     };
     diags.into_result(())?;
     jobs::check_templates_exist(&library, &templates)?;
+    library.release_sources();
     lap("load templates");
 
     let pages = library.pages.len();
@@ -191,6 +196,20 @@ fn render_markdown(
         }
     }
     diags.into_result((pages, sections))
+}
+
+/// Resident and peak memory, for the debug log (Linux only).
+fn memory_use() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or("?".to_string(), |kb| (kb / 1024).to_string())
+    };
+    format!("rss {} MiB, peak {} MiB", field("VmRSS:"), field("VmHWM:"))
 }
 
 fn preview(ids: &[String]) -> String {

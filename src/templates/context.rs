@@ -14,17 +14,19 @@ use serde_json::{Map, Value, json};
 use tera::Context;
 
 use crate::content::{Item, Library, Page, PageId, Section, SectionId, Taxonomy, permalink};
-use crate::markdown::Rendered;
+use crate::markdown::{Heading, Rendered};
 use crate::project::Project;
 
 /// The serialized site, shared by every render and the global functions.
 pub struct SiteData {
     pub base_url: String,
     pub config: Value,
-    /// Full pages, by [`PageId`].
+    /// Pages without `toc` (see [`SiteData::full_page`]), by [`PageId`].
     pub pages: Vec<Value>,
-    /// Pages without `content` and `toc`, for listings, by [`PageId`].
-    pub page_listings: Vec<Value>,
+    /// Tables of contents, by [`PageId`], kept as Rust values and made
+    /// template values only for the page being rendered: as values, the
+    /// headings of every page cost more memory than their HTML.
+    pub page_tocs: Vec<Vec<Heading>>,
     /// Title, permalink and dates only, by [`PageId`].
     pub page_refs: Vec<Value>,
     /// Sections without their `pages`, by [`SectionId`].
@@ -46,13 +48,16 @@ impl SiteData {
     ) -> SiteData {
         let base = project.base_url.as_str();
         let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
+        let mut page_tocs = Vec::with_capacity(lib.pages.len());
         let pages: Vec<Value> = lib
             .pages
             .iter()
             .zip(page_html)
-            .map(|(p, html)| page_value(base, lib, p, html, &page_refs))
+            .map(|(p, mut html)| {
+                page_tocs.push(std::mem::take(&mut html.toc));
+                page_value(base, lib, p, html, &page_refs)
+            })
             .collect();
-        let page_listings = pages.iter().map(listing_value).collect();
         let sections = lib
             .sections
             .iter()
@@ -63,7 +68,7 @@ impl SiteData {
             base_url: base.to_string(),
             config: config_value(project),
             pages,
-            page_listings,
+            page_tocs,
             page_refs,
             sections,
             section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
@@ -81,7 +86,7 @@ impl SiteData {
         let mut value = self.sections[id].clone();
         let pages: Vec<Value> = self.section_pages[id]
             .iter()
-            .map(|&p| self.page_listings[p].clone())
+            .map(|&p| listing_value(&self.pages[p]))
             .collect();
         value["pages"] = Value::Array(pages);
         value
@@ -101,8 +106,15 @@ impl SiteData {
         Context::from_value(Value::Object(map)).unwrap_or_default()
     }
 
+    /// A page with its table of contents, as `page` and `get_page` give it.
+    pub fn full_page(&self, id: PageId) -> Value {
+        let mut page = self.pages[id].clone();
+        page["toc"] = serde_json::to_value(&self.page_tocs[id]).unwrap_or(Value::Null);
+        page
+    }
+
     pub fn page_context(&self, id: PageId, path: &str) -> Context {
-        self.context(path, vec![("page", self.pages[id].clone())])
+        self.context(path, vec![("page", self.full_page(id))])
     }
 
     pub fn section_context(&self, id: SectionId, path: &str) -> Context {
@@ -150,7 +162,7 @@ impl SiteData {
         let pages: Vec<Value> = term
             .pages
             .iter()
-            .map(|&p| self.page_listings[p].clone())
+            .map(|&p| listing_value(&self.pages[p]))
             .collect();
         let term_value = json!({
             "name": term.name, "slug": term.slug, "path": term.path,
@@ -210,7 +222,6 @@ fn page_value(base: &str, lib: &Library, p: &Page, html: Rendered, refs: &[Value
         "relative_path": p.file.rel,
         "content": html.content,
         "summary": html.summary,
-        "toc": html.toc,
         "word_count": html.word_count,
         "reading_time": html.reading_time,
         "permalink": permalink(base, &p.path),

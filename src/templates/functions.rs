@@ -101,7 +101,7 @@ impl Function for GetPage {
     fn call(&self, args: &Args) -> tera::Result<Value> {
         let path = str_arg("get_page", args, "path")?;
         match find(&self.0, "get_page", path)? {
-            Item::Page(id) => Ok(self.0.pages[id].clone()),
+            Item::Page(id) => Ok(self.0.full_page(id)),
             Item::Section(_) => {
                 Err(format!("`get_page`: `{path}` is a section; use get_section").into())
             }
