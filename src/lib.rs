@@ -3,7 +3,8 @@
 //! The modules follow the build pipeline (see DESIGN.md §5); data flows one
 //! way, and a lower module never imports a higher one:
 //!
-//! `project` → `content` → `markdown` → `templates` → `site` → `output`.
+//! `project` → `content` → `markdown` → `templates` → `site` → `output`,
+//! and `functions` (discover, run, bundle) beside them.
 //!
 //! The binary (`main.rs`) is the only place that knows about terminals and
 //! exit codes; everything here returns [`error::Error`] or
@@ -12,6 +13,7 @@
 pub mod content;
 pub mod diagnostics;
 pub mod error;
+pub mod functions;
 pub mod markdown;
 pub mod output;
 pub mod project;

@@ -256,3 +256,25 @@ fn help_and_version() {
     let version = common::ssgx(dir.path(), &["--version"]);
     assert!(version.stdout.starts_with("ssgx "), "{}", version.stdout);
 }
+
+#[test]
+fn netlify_publish_folder_is_the_default_output() {
+    let dir = copy_fixture("basic");
+    fs::write(
+        dir.path().join("netlify.toml"),
+        "[build]\ncommand = \"ssgx build\"\npublish = \"dist\"\n",
+    )
+    .unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dir.path().join("dist/index.html").exists());
+    assert!(!dir.path().join("public").exists());
+    // ssgx.toml's output_dir wins over netlify.toml.
+    fs::write(
+        dir.path().join("ssgx.toml"),
+        "title = \"Basic\"\noutput_dir = \"out\"\n",
+    )
+    .unwrap();
+    assert_eq!(build(dir.path()).code, 0);
+    assert!(dir.path().join("out/index.html").exists());
+}

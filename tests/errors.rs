@@ -139,3 +139,21 @@ fn output_folder_that_holds_the_project_is_refused() {
     assert!(dir.path().join("site/_index.md").exists());
     assert!(dir.path().join("static/robots.txt").exists());
 }
+
+#[test]
+fn page_path_leaving_the_site_is_refused() {
+    let dir = copy_fixture("err-path-escape");
+    let run = build(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("site/page.md:3:1"), "{}", run.stderr);
+    assert!(!dir.path().join("outside").exists());
+}
+
+#[test]
+fn invalid_netlify_toml() {
+    let dir = copy_fixture("basic");
+    std::fs::write(dir.path().join("netlify.toml"), "[build]\npublish = \n").unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("netlify.toml:2:"), "{}", run.stderr);
+}

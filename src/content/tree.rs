@@ -429,6 +429,16 @@ impl<'a> Builder<'a> {
             None => slugify(&stem),
         };
         let path = match &meta.path {
+            Some(p) if p.split(['/', '\\']).any(|seg| seg == "..") || p.contains('\\') => {
+                return Err(Diagnostic::at_offset(
+                    &file.display,
+                    &file.text,
+                    file.key_offset("path"),
+                    4,
+                    format!("`path` must stay inside the site: `{p}`"),
+                )
+                .with_hint("write the URL path from the site's root, such as /about/"));
+            }
             Some(p) => normalize_url_path(p),
             None => {
                 let base = &self.sections[section].path;

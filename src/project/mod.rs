@@ -6,6 +6,7 @@
 //! folder checks that keep ssgx from ever deleting a user's files (an output
 //! folder that is the project, its content, or outside it) live here.
 
+pub mod netlify_toml;
 mod paths;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
+pub use netlify_toml::{FunctionSettings, NetlifyToml};
 pub use paths::normalize;
 
 /// Name of the site config file at the project root.
@@ -33,7 +35,8 @@ pub struct Config {
     /// A theme folder name under `themes/`.
     pub theme: Option<String>,
     pub content_dir: Option<String>,
-    pub output_dir: String,
+    /// Default: netlify.toml's `[build] publish`, else `public`.
+    pub output_dir: Option<String>,
     pub default_language: String,
     pub taxonomies: Vec<TaxonomyConfig>,
     /// Free-form values for templates, as `config.extra`.
@@ -49,7 +52,7 @@ impl Default for Config {
             base_url: None,
             theme: None,
             content_dir: None,
-            output_dir: "public".to_string(),
+            output_dir: None,
             default_language: "en".to_string(),
             taxonomies: Vec::new(),
             extra: BTreeMap::new(),
@@ -86,6 +89,9 @@ pub struct Project {
     pub static_dir: PathBuf,
     pub templates_dir: PathBuf,
     pub theme_dir: Option<PathBuf>,
+    /// The functions folder: netlify.toml's, else `functions/`.
+    pub functions_dir: PathBuf,
+    pub netlify: NetlifyToml,
     /// The base URL without a trailing slash; empty for root-relative links.
     pub base_url: String,
     pub drafts: bool,
@@ -113,6 +119,7 @@ impl Project {
             ));
         }
         let config = read_config(&root)?;
+        let netlify = NetlifyToml::load(&root)?;
 
         let (content_dir, content_is_root) = match &config.content_dir {
             Some(dir) => (paths::resolve(&root, Path::new(dir)), false),
@@ -129,9 +136,14 @@ impl Project {
                 "create it, or set content_dir in ssgx.toml",
             ));
         }
-        let output_dir = match &overrides.output_dir {
-            Some(dir) => paths::resolve(&std::env::current_dir().unwrap_or_default(), dir),
-            None => paths::resolve(&root, Path::new(&config.output_dir)),
+        let output_dir = match (&overrides.output_dir, &config.output_dir) {
+            (Some(dir), _) => paths::resolve(&std::env::current_dir().unwrap_or_default(), dir),
+            (None, Some(dir)) => paths::resolve(&root, Path::new(dir)),
+            // Netlify deploys its publish folder, so that is where to build.
+            (None, None) => {
+                let publish = netlify.build.publish.as_deref().unwrap_or("public");
+                paths::resolve(&root, Path::new(publish))
+            }
         };
         let theme_dir = match &config.theme {
             Some(name) => {
@@ -146,7 +158,13 @@ impl Project {
             }
             None => None,
         };
+        let functions_dir = paths::resolve(
+            &root,
+            Path::new(netlify.functions_directory().unwrap_or("functions")),
+        );
         let project = Project {
+            functions_dir,
+            netlify,
             static_dir: root.join("static"),
             templates_dir: root.join("templates"),
             base_url: base_url(&config, overrides, env),
@@ -186,7 +204,7 @@ impl Project {
             self.static_dir.clone(),
             self.templates_dir.clone(),
             self.root.join("themes"),
-            self.root.join("functions"),
+            self.functions_dir.clone(),
         ];
         sources.extend(self.theme_dir.clone());
         for src in &sources {
@@ -212,7 +230,7 @@ impl Project {
             self.static_dir.clone(),
             self.templates_dir.clone(),
             self.root.join("themes"),
-            self.root.join("functions"),
+            self.functions_dir.clone(),
             self.root.join("node_modules"),
             self.root.join("target"),
         ];

@@ -18,30 +18,30 @@ enum Job {
     NotFound,
 }
 
-fn page_template(lib: &Library, id: PageId) -> (&str, Option<&'static str>) {
+/// The page's own template, else its nearest section's `page_template`.
+fn page_template(lib: &Library, id: PageId) -> &str {
     let page = &lib.pages[id];
-    match (&page.meta.template, lib.page_template_for(page.section)) {
-        (Some(t), _) => (t, Some("template")),
-        (None, Some(t)) => (t, None),
-        (None, None) => ("page.html", None),
+    page.meta
+        .template
+        .as_deref()
+        .or_else(|| lib.page_template_for(page.section))
+        .unwrap_or("page.html")
+}
+
+fn section_template(lib: &Library, id: SectionId) -> &str {
+    match &lib.sections[id].meta.template {
+        Some(t) => t,
+        None if id == 0 => "index.html",
+        None => "section.html",
     }
 }
 
-fn section_template(lib: &Library, id: SectionId) -> (&str, Option<&'static str>) {
-    let section = &lib.sections[id];
-    match &section.meta.template {
-        Some(t) => (t, Some("template")),
-        None if id == 0 => ("index.html", None),
-        None => ("section.html", None),
-    }
-}
-
-/// Every page and section names a template that exists.
+/// Every page and section names a template that exists. Each missing
+/// template is reported once, where it is named.
 pub fn check_templates_exist(lib: &Library, templates: &Templates) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::default();
-    let mut check = |file: &crate::content::SourceFile, name: &str, key: Option<&str>| {
+    let mut check = |file: &crate::content::SourceFile, key: &str, name: &str| {
         if !templates.has(name) {
-            let key = key.unwrap_or("page_template");
             diags.push(
                 Diagnostic::at_offset(
                     &file.display,
@@ -56,21 +56,17 @@ pub fn check_templates_exist(lib: &Library, templates: &Templates) -> Result<(),
             );
         }
     };
-    for id in 0..lib.pages.len() {
-        let (name, key) = page_template(lib, id);
-        // A page_template comes from a section file; point there.
-        let file = match key {
-            Some(_) => &lib.pages[id].file,
-            None => &lib.sections[lib.pages[id].section].file,
-        };
-        if key.is_some() || name != "page.html" {
-            check(file, name, key);
+    for page in &lib.pages {
+        if let Some(name) = &page.meta.template {
+            check(&page.file, "template", name);
         }
     }
-    for id in 0..lib.sections.len() {
-        let (name, key) = section_template(lib, id);
-        if key.is_some() {
-            check(&lib.sections[id].file, name, key);
+    for section in &lib.sections {
+        if let Some(name) = &section.meta.template {
+            check(&section.file, "template", name);
+        }
+        if let Some(name) = &section.meta.page_template {
+            check(&section.file, "page_template", name);
         }
     }
     diags.into_result(())
@@ -147,7 +143,7 @@ fn render_job(
             let p = &lib.pages[id];
             (
                 p.path.clone(),
-                page_template(lib, id).0.to_string(),
+                page_template(lib, id).to_string(),
                 data.page_context(id, &p.path),
                 p.file.rel.clone(),
             )
@@ -159,7 +155,7 @@ fn render_job(
             }
             (
                 s.path.clone(),
-                section_template(lib, id).0.to_string(),
+                section_template(lib, id).to_string(),
                 data.section_context(id, &s.path),
                 s.file.rel.clone(),
             )

@@ -1,6 +1,10 @@
 //! The `ssgx` command line: parses flags, runs the pipeline, renders
 //! diagnostics once, and maps errors to exit codes (0 ok, 1 user error,
-//! 2 internal error).
+//! 2 internal error). The only place, with `dev`, that knows about
+//! processes, ports and terminals.
+
+mod functions;
+mod scaffold;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -23,6 +27,9 @@ Examples:
   ssgx build                         build the site in this folder into public/
   ssgx build --root docs             build the site in docs/
   ssgx build --base-url https://example.com --drafts
+  ssgx functions list                list the functions in functions/
+  ssgx functions serve --port 9999   serve /.netlify/functions/* locally
+  ssgx new function hello --lang js  scaffold a working function
 ";
 
 #[derive(Parser)]
@@ -43,7 +50,7 @@ enum Command {
         /// The site's folder.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write the site (default: output_dir of ssgx.toml, or public/).
+        /// Where to write the site (default: output_dir of ssgx.toml, else [build] publish of netlify.toml, else public/).
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Absolute URL the site is served from, e.g. https://example.com.
@@ -52,6 +59,16 @@ enum Command {
         /// Include pages and sections marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+    },
+    /// Work with the functions in functions/ (list, invoke, serve).
+    Functions {
+        #[command(subcommand)]
+        command: functions::FunctionsCommand,
+    },
+    /// Create something new from a working template.
+    New {
+        #[command(subcommand)]
+        what: scaffold::NewCommand,
     },
 }
 
@@ -120,6 +137,8 @@ fn run(command: Command) -> Result<(), Error> {
             );
             Ok(())
         }
+        Command::Functions { command } => functions::run(command),
+        Command::New { what } => scaffold::run(what),
     }
 }
 

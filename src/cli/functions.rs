@@ -1,0 +1,307 @@
+//! `ssgx functions list | invoke | serve`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Subcommand;
+
+use ssgx::Error;
+use ssgx::functions::event::HttpRequest;
+use ssgx::functions::{self, Runtime, RuntimeOptions};
+use ssgx::project::{Overrides, Project};
+
+#[derive(Subcommand)]
+pub enum FunctionsCommand {
+    /// List the functions: name, language, kind, route and schedule.
+    List {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Call one function once and print its response.
+    #[command(
+        after_help = "Examples:\n  ssgx functions invoke hello --query name=Ada\n  ssgx functions invoke echo --method POST --header content-type:application/json --body '{\"a\":1}'\n  ssgx functions invoke upload --method POST --body @photo.png"
+    )]
+    Invoke {
+        /// The function's name.
+        name: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, short = 'X', default_value = "GET")]
+        method: String,
+        /// The request path (default: /.netlify/functions/NAME).
+        #[arg(long)]
+        path: Option<String>,
+        /// A query parameter, `key=value`; repeat for more.
+        #[arg(long = "query", short = 'q')]
+        query: Vec<String>,
+        /// A request header, `Name: value`; repeat for more.
+        #[arg(long = "header", short = 'H')]
+        header: Vec<String>,
+        /// The body: text, `@file`, or `-` for standard input.
+        #[arg(long, short = 'd')]
+        body: Option<String>,
+        /// A whole event as JSON (`@file` or `-`), sent as it is.
+        #[arg(long, conflicts_with_all = ["method", "path", "query", "header", "body"])]
+        event: Option<String>,
+    },
+    /// Serve only the functions, at /.netlify/functions/* and /.functions/*.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, default_value_t = 9999)]
+        port: u16,
+        /// The address to listen on; only this machine by default.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+}
+
+pub fn run(command: FunctionsCommand) -> Result<(), Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    rt.block_on(async move {
+        match command {
+            FunctionsCommand::List { root } => list(root),
+            FunctionsCommand::Invoke {
+                name,
+                root,
+                method,
+                path,
+                query,
+                header,
+                body,
+                event,
+            } => invoke(root, name, method, path, query, header, body, event).await,
+            FunctionsCommand::Serve { root, port, host } => serve(root, &host, port).await,
+        }
+    })
+}
+
+fn load(root: &std::path::Path) -> Result<Arc<Project>, Error> {
+    Ok(Arc::new(Project::load(root, &Overrides::default())?))
+}
+
+fn list(root: PathBuf) -> Result<(), Error> {
+    let project = load(&root)?;
+    let found = functions::discover(&project)?;
+    if found.is_empty() {
+        println!(
+            "No functions in {}/",
+            project.display_path(&project.functions_dir).display()
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<6} {:<4} {:<11} {:<36} SCHEDULE",
+        "NAME", "LANG", "API", "KIND", "ROUTE"
+    );
+    for f in found {
+        let lang = serde_json::to_value(f.language)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let kind = serde_json::to_value(f.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let api = if f.api == functions::ApiVersion::V2 {
+            "v2"
+        } else {
+            "v1"
+        };
+        let route = if f.routes.is_empty() {
+            format!("/.functions/{}", f.name)
+        } else {
+            f.routes.join(", ")
+        };
+        println!(
+            "{:<24} {:<6} {:<4} {:<11} {:<36} {}",
+            f.name,
+            lang,
+            api,
+            kind,
+            route,
+            f.schedule.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+/// Text, `@file` or `-` (standard input).
+fn read_arg(value: &str) -> Result<Vec<u8>, Error> {
+    if value == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read standard input", e))?;
+        Ok(buf)
+    } else if let Some(file) = value.strip_prefix('@') {
+        std::fs::read(file).map_err(|e| Error::io_at("cannot read", std::path::Path::new(file), e))
+    } else {
+        Ok(value.as_bytes().to_vec())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn invoke(
+    root: PathBuf,
+    name: String,
+    method: String,
+    path: Option<String>,
+    query: Vec<String>,
+    header: Vec<String>,
+    body: Option<String>,
+    event: Option<String>,
+) -> Result<(), Error> {
+    let project = load(&root)?;
+    let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
+    let result = match event {
+        Some(source) => {
+            let bytes = read_arg(&source)?;
+            let event: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::usage(
+                    format!("the event is not JSON: {e}"),
+                    "pass a JSON object, e.g. --event @event.json",
+                )
+            })?;
+            let function = runtime
+                .functions()
+                .await
+                .into_iter()
+                .find(|f| f.name == name);
+            match function {
+                Some(f) => runtime.call(&f, event, BTreeMap::new()).await,
+                None => Err(functions::CallError::new(
+                    "NotFound",
+                    format!("no function named `{name}`"),
+                )),
+            }
+        }
+        None => {
+            let mut headers = Vec::new();
+            for h in header {
+                let (k, v) = h.split_once(':').ok_or_else(|| {
+                    Error::usage(
+                        format!("`{h}` is not a header"),
+                        "write headers as Name:value",
+                    )
+                })?;
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            let raw_query = query
+                .iter()
+                .map(|q| {
+                    let (k, v) = q.split_once('=').unwrap_or((q, ""));
+                    form_urlencoded::Serializer::new(String::new())
+                        .append_pair(k, v)
+                        .finish()
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let path = path.unwrap_or_else(|| format!("/.netlify/functions/{name}"));
+            // A v2 route's parameters come from the path, as when served.
+            let params = match runtime.route(&path).await {
+                Some((routed, params)) if routed == name => params,
+                _ => BTreeMap::new(),
+            };
+            let request = HttpRequest {
+                method: method.to_ascii_uppercase(),
+                path,
+                raw_query,
+                headers,
+                body: body
+                    .as_deref()
+                    .map(read_arg)
+                    .transpose()?
+                    .unwrap_or_default(),
+                origin: "http://127.0.0.1:9999".into(),
+                client_ip: "127.0.0.1".into(),
+            };
+            runtime.invoke(&name, params, request).await
+        }
+    };
+    runtime.stop().await;
+    match result {
+        Ok(r) => {
+            println!("HTTP {}", r.status);
+            for (k, v) in &r.headers {
+                println!("{k}: {v}");
+            }
+            println!();
+            match std::str::from_utf8(&r.body) {
+                Ok(text) => println!("{text}"),
+                Err(_) => println!("({} bytes of binary data)", r.body.len()),
+            }
+            Ok(())
+        }
+        Err(e) => Err(Error::usage(
+            format!("{} failed: {}: {}", name, e.kind, e.message),
+            if e.stack.is_empty() {
+                "fix the function and try again".to_string()
+            } else {
+                e.stack
+            },
+        )),
+    }
+}
+
+async fn serve(root: PathBuf, host: &str, port: u16) -> Result<(), Error> {
+    let project = load(&root)?;
+    let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
+    let addr: SocketAddr = format!("{host}:{port}").parse().map_err(|_| {
+        Error::usage(
+            format!("`{host}` is not an IP address"),
+            "use --host 127.0.0.1, or 0.0.0.0 to listen on every interface",
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Error::usage(
+            format!("cannot listen on {addr}: {e}"),
+            "choose another --port",
+        )
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the bound address", e))?;
+    let names: Vec<String> = runtime
+        .functions()
+        .await
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    eprintln!(
+        "Serving {} function(s) at http://{addr}/.netlify/functions/ and /.functions/: {}",
+        names.len(),
+        names.join(", ")
+    );
+    let app = functions::serve::router(runtime.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Error::io("the server failed", e))?;
+    runtime.stop().await;
+    eprintln!("Stopped.");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,75 @@
+//! Functions: discovery of the functions folder, the Netlify event and
+//! response shapes, the local runtime (a Lambda Runtime API for Rust, a
+//! Node host for JavaScript and TypeScript) and the HTTP front for it.
+//!
+//! Public surface: [`discover`] and [`Function`]; [`Runtime`] (start,
+//! invoke, reload, stop); [`event`] for the v1 event and response; [`serve`]
+//! for mounting the runtime behind `/.netlify/functions/*` and
+//! `/.functions/*` in one line.
+
+mod discover;
+pub mod event;
+mod node_host;
+pub mod routes;
+mod runtime;
+mod rust;
+pub mod serve;
+mod typescript;
+
+use std::path::{Path, PathBuf};
+
+pub use discover::{ApiVersion, EVENT_FUNCTIONS, Function, Kind, Language, discover, valid_name};
+pub use runtime::{CallError, DEFAULT_TIMEOUT, MAX_BODY_BYTES, Runtime, RuntimeOptions};
+
+use crate::diagnostics::Diagnostics;
+
+/// Why the runtime could not start or reload.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("the functions folder has errors")]
+    Discovery(Diagnostics),
+    #[error("`node` was not found; JavaScript functions need Node.js 18 or newer on the PATH")]
+    NodeMissing,
+    #[error("Node.js {0} is too old; JavaScript functions need Node.js 18 or newer")]
+    NodeTooOld(String),
+    #[error("the Node host failed: {0}")]
+    HostFailed(String),
+    #[error("`cargo` was not found; Rust functions need the Rust toolchain on the PATH")]
+    CargoMissing,
+    #[error("function `{function}` does not compile:\n{output}")]
+    Compile { function: String, output: String },
+    #[error("{}: {message}", file.display())]
+    TypeScript { file: PathBuf, message: String },
+    #[error("{context} {}: {source}", path.display())]
+    Io {
+        context: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RuntimeError {
+    pub fn io(context: &str, path: &Path, source: std::io::Error) -> Self {
+        RuntimeError::Io {
+            context: context.to_string(),
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<RuntimeError> for crate::Error {
+    fn from(e: RuntimeError) -> Self {
+        match e {
+            RuntimeError::Discovery(d) => crate::Error::Site(d),
+            RuntimeError::Io { .. } | RuntimeError::HostFailed(_) => {
+                crate::Error::io("functions", std::io::Error::other(e.to_string()))
+            }
+            other => crate::Error::Usage {
+                message: other.to_string(),
+                hint: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,201 @@
+// ssgx's Node host: loads Netlify functions (v1 and v2) and runs the
+// invocations ssgx sends it. Embedded in the ssgx binary and started once;
+// modules stay loaded between calls, as on a warm Lambda.
+//
+// Protocol: ssgx listens on the Unix socket named by SSGX_HOST_SOCKET; the
+// host connects and both sides exchange JSON messages, one a line.
+//   ssgx → host: {id, name, entry, api, event, params, timeoutMs} | {id, ping: true}
+//   host → ssgx: {id, ok: true, v1: <handler result>}
+//              | {id, ok: true, v2: {status, headers: [[k, v]], body: <base64>}}
+//              | {id, ok: false, error: {type, message, stack}} | {id, ok: true, pong: true}
+// stdout and stderr are the functions' own: their logs reach the terminal.
+'use strict';
+
+const net = require('node:net');
+const { pathToFileURL } = require('node:url');
+
+const modules = new Map();
+
+async function load(entry) {
+  let mod = modules.get(entry);
+  if (!mod) {
+    mod = await import(pathToFileURL(entry).href);
+    modules.set(entry, mod);
+  }
+  return mod;
+}
+
+function errorOf(err) {
+  if (err instanceof Error) {
+    return { type: err.name || 'Error', message: err.message, stack: err.stack || '' };
+  }
+  return { type: 'Error', message: String(err), stack: '' };
+}
+
+function lambdaContext(msg, deadline) {
+  const requestId = msg.event.requestContext.requestId;
+  return {
+    functionName: msg.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${msg.name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${msg.name}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    clientContext: {},
+    identity: undefined,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+async function runV1(mod, msg, deadline) {
+  const handler = mod.handler || (mod.default && mod.default.handler);
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${msg.name} has no exported handler function`), { name: 'HandlerNotFound' });
+  }
+  const context = lambdaContext(msg, deadline);
+  return new Promise((resolve, reject) => {
+    // Handlers may return a promise or call the Lambda callback.
+    const callback = (err, result) => (err ? reject(err) : resolve(result));
+    context.done = callback;
+    context.succeed = (result) => resolve(result);
+    context.fail = (err) => reject(err);
+    let returned;
+    try {
+      returned = handler(msg.event, context, callback);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    if (returned && typeof returned.then === 'function') {
+      returned.then(resolve, reject);
+    } else if (handler.length < 3) {
+      resolve(returned);
+    }
+  });
+}
+
+function requestOf(event) {
+  const headers = new Headers();
+  for (const [name, values] of Object.entries(event.multiValueHeaders || {})) {
+    for (const value of values) headers.append(name, value);
+  }
+  const init = { method: event.httpMethod, headers };
+  if (event.body !== undefined && event.body !== null && !['GET', 'HEAD'].includes(event.httpMethod)) {
+    init.body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+    init.duplex = 'half';
+  }
+  return new Request(event.rawUrl, init);
+}
+
+function cookiesOf(request) {
+  const jar = new Map();
+  for (const part of (request.headers.get('cookie') || '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) jar.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+  }
+  const set = [];
+  return {
+    get: (name) => jar.get(name),
+    set: (name, value) => {
+      const opts = typeof name === 'object' ? name : { name, value };
+      jar.set(opts.name, opts.value);
+      set.push(`${opts.name}=${encodeURIComponent(opts.value)}; Path=${opts.path || '/'}`);
+    },
+    delete: (name) => {
+      jar.delete(name);
+      set.push(`${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`);
+    },
+    _set: set,
+  };
+}
+
+async function runV2(mod, msg) {
+  const handler = typeof mod.default === 'function' ? mod.default : mod.default && mod.default.default;
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${msg.name} has no default export function`), { name: 'HandlerNotFound' });
+  }
+  const request = requestOf(msg.event);
+  const cookies = cookiesOf(request);
+  const url = new URL(msg.event.rawUrl);
+  const ip = msg.event.headers['x-nf-client-connection-ip'] || '127.0.0.1';
+  const pending = [];
+  const context = {
+    params: msg.params || {},
+    ip,
+    geo: { city: 'Local', country: { code: 'XX', name: 'Local' }, subdivision: { code: 'XX', name: 'Local' }, latitude: 0, longitude: 0, timezone: 'UTC' },
+    cookies,
+    site: { id: 'local', name: 'local', url: url.origin },
+    deploy: { context: 'dev', id: 'local', published: false },
+    account: { id: 'local' },
+    server: { region: 'local' },
+    requestId: msg.event.requestContext.requestId,
+    url,
+    json: (value, init) => Response.json(value, init),
+    log: (...args) => console.log(...args),
+    waitUntil: (promise) => pending.push(Promise.resolve(promise).catch((e) => console.error(e))),
+  };
+  const response = await handler(request, context);
+  if (response === undefined) {
+    return { status: 204, headers: cookies._set.map((c) => ['set-cookie', c]), body: '' };
+  }
+  if (!(response instanceof Response)) {
+    throw Object.assign(new Error("Function returned an unsupported value. Accepted types are 'Response' or 'undefined'"), { name: 'NetlifyUserError' });
+  }
+  const headers = [];
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers.push([name, value]);
+  });
+  for (const c of response.headers.getSetCookie ? response.headers.getSetCookie() : []) headers.push(['set-cookie', c]);
+  for (const c of cookies._set) headers.push(['set-cookie', c]);
+  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
+  return { status: response.status, headers, body };
+}
+
+async function handle(msg, reply) {
+  if (msg.ping) {
+    reply({ id: msg.id, ok: true, pong: true });
+    return;
+  }
+  const deadline = Date.now() + (msg.timeoutMs || 30000);
+  try {
+    const mod = await load(msg.entry);
+    if (msg.api === 2) {
+      reply({ id: msg.id, ok: true, v2: await runV2(mod, msg) });
+    } else {
+      const result = await runV1(mod, msg, deadline);
+      reply({ id: msg.id, ok: true, v1: result === undefined ? null : result });
+    }
+  } catch (err) {
+    reply({ id: msg.id, ok: false, error: errorOf(err) });
+  }
+}
+
+// A function's stray rejection must not take the other functions down.
+process.on('unhandledRejection', (err) => console.error('[ssgx node host] unhandled rejection:', err));
+process.on('uncaughtException', (err) => console.error('[ssgx node host] uncaught exception:', err));
+
+const socket = net.createConnection(process.env.SSGX_HOST_SOCKET);
+socket.setEncoding('utf8');
+const reply = (obj) => {
+  let line;
+  try {
+    line = JSON.stringify(obj);
+  } catch (err) {
+    line = JSON.stringify({ id: obj.id, ok: false, error: errorOf(err) });
+  }
+  socket.write(line + '\n');
+};
+let buffered = '';
+socket.on('data', (chunk) => {
+  buffered += chunk;
+  let newline;
+  while ((newline = buffered.indexOf('\n')) >= 0) {
+    const line = buffered.slice(0, newline);
+    buffered = buffered.slice(newline + 1);
+    if (line.trim()) handle(JSON.parse(line), reply);
+  }
+});
+socket.on('close', () => process.exit(0));
+socket.on('error', () => process.exit(1));

@@ -1,0 +1,408 @@
+//! The local function runtime: start, invoke, reload, stop.
+//!
+//! JavaScript functions run in one shared Node host; Rust functions are
+//! built with cargo and run as warm processes against ssgx's own Lambda
+//! Runtime API. A function that throws, exits, hangs or answers nonsense
+//! gives the caller a 500 that says why, and the next call works.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use super::event::{self, FunctionResponse, HttpRequest};
+use super::node_host::NodeHost;
+use super::rust::RustFunctions;
+use super::{ApiVersion, Function, Kind, Language, RuntimeError, discover, routes};
+use crate::project::Project;
+
+/// Netlify's limit for buffered request and response bodies.
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// `netlify dev`'s default time limit for a synchronous call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Default time limit per call (a function's `timeout` setting wins).
+    pub timeout: Duration,
+    /// Rust processes kept per function for concurrent calls.
+    pub max_processes: usize,
+    /// Build Rust functions in release mode (default: debug, faster builds).
+    pub release: bool,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            timeout: DEFAULT_TIMEOUT,
+            max_processes: 4,
+            release: false,
+        }
+    }
+}
+
+/// Why a call failed; each becomes a 500 (or 413) with this text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub status: u16,
+    /// `Error`, `TimeoutError`, `Malformed response`, ...
+    pub kind: String,
+    pub message: String,
+    pub stack: String,
+}
+
+impl CallError {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        CallError {
+            status: 500,
+            kind: kind.to_string(),
+            message: message.into(),
+            stack: String::new(),
+        }
+    }
+
+    /// The response the caller gets: an HTML page when it accepts HTML,
+    /// else `Kind: message` and the stack as text (as `netlify dev` does).
+    pub fn response(&self, function: &str, accepts_html: bool) -> FunctionResponse {
+        let text = if self.stack.is_empty() {
+            format!("{}: {}", self.kind, self.message)
+        } else {
+            self.stack.clone()
+        };
+        let text = if self.stack.is_empty() || self.stack.contains(&self.message) {
+            text
+        } else {
+            format!("{}: {}\n{}", self.kind, self.message, self.stack)
+        };
+        if accepts_html {
+            let escape = |s: &str| {
+                s.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            };
+            let body = format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"><title>Function error</title>\
+                 <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}\
+                 pre{{background:#f4f4f5;padding:1rem;overflow:auto}}</style></head><body>\
+                 <h1>The function <code>{}</code> failed</h1><p>{}</p><pre>{}</pre>\
+                 <p>Fix the function and call it again: ssgx keeps serving.</p></body></html>",
+                escape(function),
+                escape(&format!("{}: {}", self.kind, self.message)),
+                escape(&text)
+            );
+            FunctionResponse {
+                status: self.status,
+                headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+                body: body.into_bytes(),
+            }
+        } else {
+            FunctionResponse {
+                status: self.status,
+                headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+                body: text.into_bytes(),
+            }
+        }
+    }
+}
+
+struct State {
+    functions: BTreeMap<String, Function>,
+    node: Option<Arc<NodeHost>>,
+}
+
+/// The running functions of one project.
+#[derive(Clone)]
+pub struct Runtime {
+    project: Arc<Project>,
+    options: RuntimeOptions,
+    state: Arc<Mutex<State>>,
+    rust: Arc<RustFunctions>,
+    request_ids: Arc<AtomicU64>,
+}
+
+impl Runtime {
+    /// Discovers the functions and builds the Rust ones. Node starts on the
+    /// first JavaScript call, so sites without JS never need `node`.
+    pub async fn start(
+        project: Arc<Project>,
+        options: RuntimeOptions,
+    ) -> Result<Runtime, RuntimeError> {
+        let functions = discover(&project).map_err(RuntimeError::Discovery)?;
+        let rust = RustFunctions::new(&project, options.clone());
+        let runtime = Runtime {
+            project,
+            options,
+            state: Arc::new(Mutex::new(State {
+                functions: BTreeMap::new(),
+                node: None,
+            })),
+            rust: Arc::new(rust),
+            request_ids: Arc::new(AtomicU64::new(1)),
+        };
+        runtime.install(functions).await?;
+        Ok(runtime)
+    }
+
+    async fn install(&self, functions: Vec<Function>) -> Result<(), RuntimeError> {
+        let rust: Vec<Function> = functions
+            .iter()
+            .filter(|f| f.language == Language::Rust)
+            .cloned()
+            .collect();
+        self.rust.build_all(&rust).await?;
+        let mut state = self.state.lock().await;
+        state.functions = functions.into_iter().map(|f| (f.name.clone(), f)).collect();
+        Ok(())
+    }
+
+    /// Finds the functions again, rebuilds Rust ones and restarts the Node
+    /// host, so edits to any module a function imports take effect.
+    pub async fn reload(&self) -> Result<(), RuntimeError> {
+        let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
+        self.install(functions).await?;
+        let old = self.state.lock().await.node.take();
+        if let Some(node) = old {
+            node.stop().await;
+        }
+        Ok(())
+    }
+
+    pub async fn functions(&self) -> Vec<Function> {
+        self.state
+            .lock()
+            .await
+            .functions
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Which function a URL path reaches, with its route parameters.
+    pub async fn route(&self, path: &str) -> Option<(String, BTreeMap<String, String>)> {
+        let state = self.state.lock().await;
+        routes::find(state.functions.values(), path)
+    }
+
+    /// Stops every process; nothing is left running.
+    pub async fn stop(&self) {
+        let node = self.state.lock().await.node.take();
+        if let Some(node) = node {
+            node.stop().await;
+        }
+        self.rust.stop_all().await;
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.request_ids.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{:08x}-{:04x}-4000-8000-{:012x}",
+            std::process::id(),
+            n & 0xffff,
+            n
+        )
+    }
+
+    /// Calls function `name` with `request`. Background functions answer
+    /// 202 at once and run on.
+    pub async fn invoke(
+        &self,
+        name: &str,
+        params: BTreeMap<String, String>,
+        request: HttpRequest,
+    ) -> Result<FunctionResponse, CallError> {
+        let function = self
+            .state
+            .lock()
+            .await
+            .functions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| CallError {
+                status: 404,
+                ..CallError::new("NotFound", format!("no function named `{name}`"))
+            })?;
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(CallError {
+                status: 413,
+                ..CallError::new(
+                    "PayloadTooLarge",
+                    format!(
+                        "the request body is {} bytes; functions accept at most {MAX_BODY_BYTES}",
+                        request.body.len()
+                    ),
+                )
+            });
+        }
+        let request_id = self.next_request_id();
+        let event = event::v1_event(&request, &request_id);
+        if function.kind == Kind::Background {
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.call(&function, event, params).await {
+                    tracing::warn!(
+                        "background function {} failed: {}: {}",
+                        function.name,
+                        e.kind,
+                        e.message
+                    );
+                }
+            });
+            return Ok(FunctionResponse {
+                status: 202,
+                headers: Vec::new(),
+                body: Vec::new(),
+            });
+        }
+        let response = self.call(&function, event, params).await?;
+        if response.body.len() > MAX_BODY_BYTES {
+            return Err(CallError::new(
+                "ResponseTooLarge",
+                format!(
+                    "the function answered {} bytes; Netlify allows at most {MAX_BODY_BYTES}",
+                    response.body.len()
+                ),
+            ));
+        }
+        Ok(response)
+    }
+
+    fn timeout_of(&self, function: &Function) -> Duration {
+        function
+            .settings
+            .timeout
+            .map_or(self.options.timeout, Duration::from_secs)
+    }
+
+    /// Runs one invocation with a ready-made event.
+    pub async fn call(
+        &self,
+        function: &Function,
+        event: Value,
+        params: BTreeMap<String, String>,
+    ) -> Result<FunctionResponse, CallError> {
+        let timeout = self.timeout_of(function);
+        match function.language {
+            Language::Rust => self.rust.invoke(function, event, timeout).await,
+            Language::Js | Language::Ts => self.call_js(function, event, params, timeout).await,
+        }
+    }
+
+    async fn node(&self) -> Result<Arc<NodeHost>, CallError> {
+        let mut state = self.state.lock().await;
+        if let Some(node) = &state.node {
+            if node.alive().await {
+                return Ok(Arc::clone(node));
+            }
+        }
+        let work = self.project.root.join(".ssgx").join("node");
+        let env = self.function_env();
+        let host = NodeHost::start(&work, &env)
+            .await
+            .map_err(|e| CallError::new("RuntimeError", e.to_string()))?;
+        let host = Arc::new(host);
+        state.node = Some(Arc::clone(&host));
+        Ok(host)
+    }
+
+    /// Environment for functions: netlify.toml's `[build.environment]`.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        self.project
+            .netlify
+            .build
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    async fn call_js(
+        &self,
+        function: &Function,
+        event: Value,
+        params: BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<FunctionResponse, CallError> {
+        let entry = super::typescript::entry_for_node(&self.project, function)
+            .map_err(|e| CallError::new("TypeScriptError", e.to_string()))?;
+        let node = self.node().await?;
+        let api = if function.api == ApiVersion::V2 { 2 } else { 1 };
+        let message = json!({
+            "name": function.name,
+            "entry": entry,
+            "api": api,
+            "event": event,
+            "params": params,
+            "timeoutMs": timeout.as_millis() as u64,
+        });
+        let reply = match node.call(message, timeout).await {
+            Ok(Some(reply)) => reply,
+            Ok(None) => {
+                // A stuck host (a synchronous endless loop) serves no one.
+                if !node.responsive().await {
+                    node.stop().await;
+                }
+                return Err(CallError::new(
+                    "TimeoutError",
+                    format!("Task timed out after {:.2} seconds", timeout.as_secs_f64()),
+                ));
+            }
+            Err(e) => {
+                node.stop().await;
+                return Err(CallError::new(
+                    "RuntimeError",
+                    format!(
+                        "{e} (the function may have exited the process; it restarts on the next call)"
+                    ),
+                ));
+            }
+        };
+        js_reply_to_response(&reply)
+    }
+}
+
+/// The host's answer to an HTTP response or the error it reports.
+fn js_reply_to_response(reply: &Value) -> Result<FunctionResponse, CallError> {
+    if reply["ok"] != json!(true) {
+        let e = &reply["error"];
+        return Err(CallError {
+            status: 500,
+            kind: e["type"].as_str().unwrap_or("Error").to_string(),
+            message: e["message"].as_str().unwrap_or_default().to_string(),
+            stack: e["stack"].as_str().unwrap_or_default().to_string(),
+        });
+    }
+    if let Some(v2) = reply.get("v2") {
+        let headers = v2["headers"]
+            .as_array()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p[0].as_str()?.to_ascii_lowercase(),
+                            p[1].as_str()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let body = BASE64
+            .decode(v2["body"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+        let status = v2["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(200);
+        return Ok(FunctionResponse {
+            status,
+            headers,
+            body,
+        });
+    }
+    event::v1_response(&reply["v1"]).map_err(|e| CallError::new("Error", e.0))
+}

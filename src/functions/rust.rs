@@ -1,0 +1,484 @@
+//! Rust functions: cargo builds into one shared target folder, and warm
+//! processes that fetch their work from ssgx's own Lambda Runtime API
+//! (NETLIFY.md §6), one small server per process on 127.0.0.1.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
+
+use super::event::{self, FunctionResponse};
+use super::runtime::{CallError, RuntimeOptions};
+use super::{Function, RuntimeError};
+use crate::project::Project;
+
+/// What the Runtime API hands back for one invocation.
+type Outcome = Result<Value, Value>;
+
+struct Job {
+    id: String,
+    event: Value,
+    deadline_ms: u64,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The Runtime API server's state for one process.
+struct ApiState {
+    name: String,
+    jobs: Mutex<mpsc::Receiver<Job>>,
+    in_flight: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+}
+
+struct Process {
+    jobs: mpsc::Sender<Job>,
+    /// Fires when the process has exited.
+    exited: tokio::sync::watch::Receiver<bool>,
+    kill: Mutex<Option<oneshot::Sender<()>>>,
+    stderr_tail: Arc<std::sync::Mutex<VecDeque<String>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Process {
+    fn alive(&self) -> bool {
+        !*self.exited.borrow()
+    }
+
+    async fn kill(&self) {
+        if let Some(tx) = self.kill.lock().await.take() {
+            let _ = tx.send(());
+        }
+        let mut exited = self.exited.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            exited.wait_for(|e| *e).await.map(|_| ())
+        })
+        .await;
+        self.server.abort();
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    }
+}
+
+struct Pool {
+    binary: PathBuf,
+    idle: Mutex<Vec<Arc<Process>>>,
+    all: Mutex<Vec<Arc<Process>>>,
+    permits: Semaphore,
+}
+
+/// Every Rust function's build and processes.
+pub struct RustFunctions {
+    target_dir: PathBuf,
+    options: RuntimeOptions,
+    env: Vec<(String, String)>,
+    pools: Mutex<HashMap<String, Arc<Pool>>>,
+    /// Compiler output of functions whose last build failed.
+    failed: Mutex<HashMap<String, String>>,
+}
+
+impl RustFunctions {
+    pub fn new(project: &Project, options: RuntimeOptions) -> Self {
+        let target_dir = std::env::var_os("SSGX_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| project.root.join(".ssgx").join("target"));
+        let env = project
+            .netlify
+            .build
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        RustFunctions {
+            target_dir,
+            options,
+            env,
+            pools: Mutex::default(),
+            failed: Mutex::default(),
+        }
+    }
+
+    /// Builds every Rust function. A failed build keeps the function's old
+    /// processes (if any) serving and is remembered, so calls show the
+    /// compiler's message; only a missing cargo is an error here.
+    pub async fn build_all(&self, functions: &[Function]) -> Result<(), RuntimeError> {
+        for f in functions {
+            match build(&f.entry, &self.target_dir, self.options.release).await {
+                Ok(binary) => {
+                    self.failed.lock().await.remove(&f.name);
+                    let old = self.pools.lock().await.insert(
+                        f.name.clone(),
+                        Arc::new(Pool {
+                            binary,
+                            idle: Mutex::default(),
+                            all: Mutex::default(),
+                            permits: Semaphore::new(self.options.max_processes.max(1)),
+                        }),
+                    );
+                    if let Some(old) = old {
+                        stop_pool(&old).await;
+                    }
+                }
+                Err(RuntimeError::Compile { output, .. }) => {
+                    tracing::error!("function {} failed to build:\n{output}", f.name);
+                    self.failed.lock().await.insert(f.name.clone(), output);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The compiler's message if the function's last build failed.
+    pub async fn build_error(&self, name: &str) -> Option<String> {
+        self.failed.lock().await.get(name).cloned()
+    }
+
+    pub async fn stop_all(&self) {
+        let pools: Vec<Arc<Pool>> = self.pools.lock().await.values().cloned().collect();
+        for pool in pools {
+            stop_pool(&pool).await;
+        }
+    }
+
+    pub async fn invoke(
+        &self,
+        function: &Function,
+        event: Value,
+        timeout: Duration,
+    ) -> Result<FunctionResponse, CallError> {
+        let pool = self.pools.lock().await.get(&function.name).cloned();
+        let Some(pool) = pool else {
+            let output = self.build_error(&function.name).await.unwrap_or_default();
+            return Err(CallError::new(
+                "CompileError",
+                format!("{} did not build:\n{output}", function.name),
+            ));
+        };
+        let _permit = pool
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| CallError::new("RuntimeError", "the function is stopping"))?;
+        let process = loop {
+            let candidate = pool.idle.lock().await.pop();
+            match candidate {
+                Some(p) if p.alive() => break p,
+                Some(_) => continue,
+                None => {
+                    let p = Arc::new(spawn(&function.name, &pool.binary, &self.env).await?);
+                    pool.all.lock().await.push(Arc::clone(&p));
+                    break p;
+                }
+            }
+        };
+        let id = event["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or("local")
+            .to_string();
+        let deadline_ms = now_ms() + timeout.as_millis() as u64;
+        let (tx, rx) = oneshot::channel();
+        let job = Job {
+            id,
+            event,
+            deadline_ms,
+            reply: tx,
+        };
+        if process.jobs.send(job).await.is_err() {
+            return Err(CallError::new(
+                "RuntimeError",
+                "the function process stopped; it restarts on the next call",
+            ));
+        }
+        let mut exited = process.exited.clone();
+        let outcome = tokio::select! {
+            reply = rx => reply.ok(),
+            _ = tokio::time::sleep(timeout) => {
+                process.kill().await;
+                return Err(CallError::new("TimeoutError", format!("Task timed out after {:.2} seconds", timeout.as_secs_f64())));
+            }
+            // The guard wait_for returns must not live across an await.
+            _ = async { exited.wait_for(|e| *e).await.map(|_| ()) } => None,
+        };
+        let Some(outcome) = outcome else {
+            let stderr = process.stderr();
+            return Err(CallError {
+                stack: stderr.clone(),
+                ..CallError::new(
+                    "Runtime.ExitError",
+                    format!(
+                        "the function process exited during the call; it restarts on the next call{}",
+                        if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(":\n{stderr}")
+                        }
+                    ),
+                )
+            });
+        };
+        pool.idle.lock().await.push(process);
+        match outcome {
+            Ok(response) => event::v1_response(&response).map_err(|e| CallError::new("Error", e.0)),
+            Err(error) => Err(CallError {
+                stack: error["stackTrace"]
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default(),
+                ..CallError::new(
+                    error["errorType"].as_str().unwrap_or("Error"),
+                    error["errorMessage"]
+                        .as_str()
+                        .unwrap_or("the function failed"),
+                )
+            }),
+        }
+    }
+}
+
+async fn stop_pool(pool: &Pool) {
+    let all: Vec<Arc<Process>> = std::mem::take(&mut *pool.all.lock().await);
+    pool.idle.lock().await.clear();
+    for p in all {
+        p.kill().await;
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `cargo build` of one function crate; returns the binary's path.
+pub async fn build(
+    crate_dir: &Path,
+    target_dir: &Path,
+    release: bool,
+) -> Result<PathBuf, RuntimeError> {
+    let mut command = Command::new("cargo");
+    command
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if release {
+        command.arg("--release");
+    }
+    let out = command
+        .output()
+        .await
+        .map_err(|_| RuntimeError::CargoMissing)?;
+    let name = crate_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !out.status.success() {
+        return Err(RuntimeError::Compile {
+            function: name,
+            output: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    // The last artifact with an executable is the binary.
+    let binary = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from));
+    binary.ok_or_else(|| RuntimeError::Compile {
+        function: name,
+        output: "the crate builds no binary: a Rust function is a binary crate (src/main.rs)"
+            .into(),
+    })
+}
+
+/// Starts one process of a function with its own Runtime API server.
+async fn spawn(name: &str, binary: &Path, env: &[(String, String)]) -> Result<Process, CallError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| {
+            CallError::new(
+                "RuntimeError",
+                format!("cannot open a port for the Runtime API: {e}"),
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CallError::new("RuntimeError", e.to_string()))?
+        .port();
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(1);
+    let state = Arc::new(ApiState {
+        name: name.to_string(),
+        jobs: Mutex::new(jobs_rx),
+        in_flight: Mutex::default(),
+    });
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(respond),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(Arc::clone(&state));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let mut child = Command::new(binary)
+        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_REGION", "us-east-1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            server.abort();
+            CallError::new(
+                "RuntimeError",
+                format!("cannot start {}: {e}", binary.display()),
+            )
+        })?;
+
+    // Keep the last lines of stderr for error reports, and echo them.
+    let stderr_tail = Arc::new(std::sync::Mutex::new(VecDeque::new()));
+    if let Some(stderr) = child.stderr.take() {
+        let tail = Arc::clone(&stderr_tail);
+        let name = name.to_string();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[{name}] {line}");
+                if let Ok(mut t) = tail.lock() {
+                    if t.len() == 20 {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+        });
+    }
+    let (exited_tx, exited_rx) = tokio::sync::watch::channel(false);
+    let (kill_tx, kill_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = child.wait() => {}
+            _ = kill_rx => {
+                let _ = child.kill().await;
+            }
+        }
+        let _ = exited_tx.send(true);
+    });
+    Ok(Process {
+        jobs: jobs_tx,
+        exited: exited_rx,
+        kill: Mutex::new(Some(kill_tx)),
+        stderr_tail,
+        server,
+    })
+}
+
+async fn next(State(state): State<Arc<ApiState>>) -> impl IntoResponse {
+    let job = state.jobs.lock().await.recv().await;
+    let Some(job) = job else {
+        return (StatusCode::GONE, HeaderMap::new(), Vec::new());
+    };
+    let mut headers = HeaderMap::new();
+    let put = |headers: &mut HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    put(&mut headers, "lambda-runtime-aws-request-id", &job.id);
+    put(
+        &mut headers,
+        "lambda-runtime-deadline-ms",
+        &job.deadline_ms.to_string(),
+    );
+    put(
+        &mut headers,
+        "lambda-runtime-invoked-function-arn",
+        &format!(
+            "arn:aws:lambda:us-east-1:000000000000:function:{}",
+            state.name
+        ),
+    );
+    put(
+        &mut headers,
+        "lambda-runtime-trace-id",
+        &format!("Root=1-00000000-{}", job.id),
+    );
+    put(&mut headers, "content-type", "application/json");
+    let body = serde_json::to_vec(&job.event).unwrap_or_default();
+    state.in_flight.lock().await.insert(job.id, job.reply);
+    (StatusCode::OK, headers, body)
+}
+
+async fn finish(state: &ApiState, id: &str, outcome: Outcome) -> StatusCode {
+    match state.in_flight.lock().await.remove(id) {
+        Some(tx) => {
+            let _ = tx.send(outcome);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::NOT_FOUND,
+    }
+}
+
+async fn respond(
+    State(state): State<Arc<ApiState>>,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> StatusCode {
+    let value = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    finish(&state, &id, Ok(value)).await
+}
+
+async fn fail(
+    State(state): State<Arc<ApiState>>,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> StatusCode {
+    let value = serde_json::from_slice::<Value>(&body).unwrap_or_else(|_| serde_json::json!({"errorType": "Error", "errorMessage": String::from_utf8_lossy(&body)}));
+    finish(&state, &id, Err(value)).await
+}
+
+async fn init_error(State(state): State<Arc<ApiState>>, body: Bytes) -> StatusCode {
+    tracing::error!(
+        "function {} failed to start: {}",
+        state.name,
+        String::from_utf8_lossy(&body)
+    );
+    StatusCode::ACCEPTED
+}

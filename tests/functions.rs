@@ -1,0 +1,537 @@
+//! The function runtime through `ssgx functions serve`, with real `node`
+//! and real cargo builds of `lambda_http` functions: the Netlify event and
+//! response shapes, every fault answered with its reason and the next call
+//! working, and no process left behind after the server stops.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::Value;
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+}
+
+/// Shared across tests so `lambda_http` compiles once per machine.
+fn target_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("ssgx-functions-target")
+}
+
+fn start(fixture: &str) -> Server {
+    let dir = common::copy_fixture(fixture);
+    let root = dir.path().to_path_buf();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+        .args(["functions", "serve", "--port", "0"])
+        .current_dir(&root)
+        .env("SSGX_TARGET_DIR", target_dir())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ssgx functions serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("read");
+        eprintln!("[serve] {line}");
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr = rest.split('/').next().unwrap();
+            break format!("http://{addr}");
+        }
+    };
+    // Keep echoing the server's log so failures are explained.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("[serve] {line}");
+        }
+    });
+    Server {
+        child,
+        base,
+        _dir: dir,
+        root,
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// PIDs of the processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // The parent pid is the second field after the `(name)`.
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        if after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+            == Some(pid)
+        {
+            out.push(child);
+        }
+    }
+    out
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie has exited; only its entry is left for the parent to reap.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+/// Stops the server as Ctrl-C would and checks nothing it started lives on.
+fn stop(mut server: Server, children: &[u32]) {
+    assert!(
+        !children.is_empty(),
+        "the server started no function process"
+    );
+    let pid = server.child.id();
+    unsafe_kill(pid, "INT");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "server did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for c in children {
+        assert!(!alive(*c), "child process {c} outlived the server");
+    }
+}
+
+fn unsafe_kill(pid: u32, signal: &str) {
+    Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+}
+
+fn json(resp: reqwest::blocking::Response) -> Value {
+    let text = resp.text().unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn javascript_functions_behave_as_on_netlify() {
+    let server = start("functions-site");
+    let c = client();
+    let base = &server.base;
+
+    // Every event field of a GET with repeated query keys and headers.
+    let resp = c
+        .get(format!(
+            "{base}/.netlify/functions/echo/sub/path?a=1&a=2&b=x+y"
+        ))
+        .header("x-custom", "one")
+        .header("x-custom", "two")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = json(resp);
+    let e = &body["event"];
+    assert_eq!(e["path"], "/.netlify/functions/echo/sub/path");
+    assert_eq!(e["httpMethod"], "GET");
+    assert_eq!(e["queryStringParameters"]["a"], "1, 2");
+    assert_eq!(e["queryStringParameters"]["b"], "x y");
+    assert_eq!(
+        e["multiValueQueryStringParameters"]["a"],
+        serde_json::json!(["1", "2"])
+    );
+    assert_eq!(e["headers"]["x-custom"], "one, two");
+    assert_eq!(
+        e["multiValueHeaders"]["x-custom"],
+        serde_json::json!(["one", "two"])
+    );
+    assert_eq!(e["headers"]["client-ip"], "127.0.0.1");
+    assert!(e["headers"]["x-nf-request-id"].is_string());
+    assert_eq!(e["rawQuery"], "a=1&a=2&b=x+y");
+    assert!(
+        e["rawUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/.netlify/functions/echo/sub/path?a=1&a=2&b=x+y")
+    );
+    assert!(e.get("body").is_none() || e["body"].is_null());
+    assert_eq!(e["isBase64Encoded"], true);
+    assert_eq!(body["functionName"], "echo");
+    assert_eq!(
+        body["env"], "hi from netlify.toml",
+        "[build.environment] reaches functions"
+    );
+
+    // Warm module state; the short /.functions/ URL reaches the same function.
+    let again = json(c.get(format!("{base}/.functions/echo")).send().unwrap());
+    assert_eq!(again["calls"], 2, "module state is kept between calls");
+
+    // POST with JSON: a UTF-8 string.
+    let body = json(
+        c.post(format!("{base}/.functions/echo"))
+            .header("content-type", "application/json")
+            .body(r#"{"hello":"wörld"}"#)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(body["event"]["body"], r#"{"hello":"wörld"}"#);
+    assert_eq!(body["event"]["isBase64Encoded"], false);
+    assert_eq!(body["event"]["httpMethod"], "POST");
+
+    // POST with binary: byte-exact round trip, and a binary response.
+    let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
+    let resp = c
+        .post(format!("{base}/.functions/binary"))
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut expected = bytes.clone();
+    expected.extend([0, 255, 254, 1]);
+    assert_eq!(resp.bytes().unwrap().to_vec(), expected);
+
+    // Custom status with multi-value headers.
+    let resp = c.get(format!("{base}/.functions/multi")).send().unwrap();
+    assert_eq!(resp.status(), 201);
+    let cookies: Vec<_> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cookies, vec!["a=1", "b=2"]);
+    assert_eq!(resp.headers()["x-one"], "a");
+    assert_eq!(resp.text().unwrap(), "multi");
+
+    // v2 with config.path: its route answers, the default URL does not.
+    let resp = c.get(format!("{base}/hello/ada?x=!")).send().unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-method"], "GET");
+    assert_eq!(resp.text().unwrap(), "hello ada!");
+    assert_eq!(
+        c.get(format!("{base}/.netlify/functions/hello"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // TypeScript, types stripped before Node sees it.
+    let resp = c
+        .get(format!("{base}/.functions/typed?who=ada"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.text().unwrap(), "typed hello ada");
+
+    // Faults: each gives its reason, and the next call works.
+    let resp = c.get(format!("{base}/.functions/throws")).send().unwrap();
+    assert_eq!(resp.status(), 500);
+    let text = resp.text().unwrap();
+    assert!(text.starts_with("Error: boom from throws"), "{text}");
+    let resp = c
+        .get(format!("{base}/.functions/throws"))
+        .header("accept", "text/html")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(resp.text().unwrap().contains("boom from throws"));
+    for (name, message) in [
+        (
+            "nostatus",
+            "Your function response must have a numerical statusCode. You gave: undefined",
+        ),
+        (
+            "numbody",
+            "Your function response must have a string or a stream body. You gave: 42",
+        ),
+        (
+            "undef",
+            "lambda response was undefined. check your function code again",
+        ),
+    ] {
+        let resp = c.get(format!("{base}/.functions/{name}")).send().unwrap();
+        assert_eq!(resp.status(), 500, "{name}");
+        assert!(resp.text().unwrap().contains(message), "{name}");
+    }
+    let started = Instant::now();
+    let resp = c.get(format!("{base}/.functions/slow")).send().unwrap();
+    assert_eq!(resp.status(), 500);
+    assert!(
+        resp.text()
+            .unwrap()
+            .contains("TimeoutError: Task timed out after 2.00 seconds")
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let resp = c
+        .get(format!("{base}/.functions/loop?spin=1"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 500, "a synchronous endless loop times out");
+    let resp = c.get(format!("{base}/.functions/loop")).send().unwrap();
+    assert_eq!(
+        (resp.status().as_u16(), resp.text().unwrap()),
+        (200, "not spinning".to_string()),
+        "host replaced after the loop"
+    );
+    let resp = c
+        .get(format!("{base}/.functions/exits?exit=1"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 500, "process.exit in a function");
+    let resp = c.get(format!("{base}/.functions/exits")).send().unwrap();
+    assert_eq!(
+        (resp.status().as_u16(), resp.text().unwrap()),
+        (200, "alive".to_string()),
+        "host restarted after exit"
+    );
+
+    // Oversize body: 413 before the function runs.
+    let big = vec![b'x'; 6 * 1024 * 1024 + 1];
+    let resp = c
+        .post(format!("{base}/.functions/echo"))
+        .body(big)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+
+    // Background: 202 at once, the work goes on.
+    let marker = server.root.join("background-done.txt");
+    let started = Instant::now();
+    let resp = c
+        .get(format!(
+            "{base}/.functions/work-background?out={}",
+            marker.display()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    assert!(resp.text().unwrap().is_empty());
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "202 comes before the work ends"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "background function never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Scheduled, called over HTTP: runs with the schedule event, says so.
+    let resp = c.get(format!("{base}/.functions/tick")).send().unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.text()
+            .unwrap()
+            .contains("which is a scheduled function")
+    );
+
+    let children = children_of(server.child.id());
+    stop(server, &children);
+}
+
+#[test]
+fn rust_functions_run_against_the_runtime_api() {
+    let server = start("functions-site");
+    let c = client();
+    let base = &server.base;
+
+    let resp = c
+        .get(format!(
+            "{base}/.netlify/functions/rust-echo/deep?a=1&a=2&b=z"
+        ))
+        .header("x-custom", "one")
+        .header("x-custom", "two")
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let cookies: Vec<_> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        cookies,
+        vec!["a=1", "b=2"],
+        "multi-value headers from lambda_http"
+    );
+    let body = json(resp);
+    assert_eq!(body["method"], "GET");
+    assert_eq!(body["path"], "/.netlify/functions/rust-echo/deep");
+    assert_eq!(body["query"]["a"], serde_json::json!(["1", "2"]));
+    assert_eq!(body["query"]["b"], serde_json::json!(["z"]));
+    // Netlify's event joins repeated headers in `headers`, and lambda_http
+    // lets `headers` override `multiValueHeaders` (NETLIFY.md §6).
+    assert_eq!(body["headers"]["x-custom"], serde_json::json!(["one, two"]));
+
+    // Binary POST round trip, custom status.
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let resp = c
+        .post(format!("{base}/.functions/rust-echo"))
+        .header("content-type", "application/octet-stream")
+        .body(bytes.clone())
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let body = json(resp);
+    use base64::Engine;
+    let echoed = base64::engine::general_purpose::STANDARD
+        .decode(body["body_b64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(echoed, bytes);
+
+    // Binary response.
+    let resp = c
+        .get(format!("{base}/.functions/rust-echo?binary=1"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.bytes().unwrap().to_vec(), vec![0, 1, 2, 255, 254]);
+
+    // A panic is a 500 with the reason; the same process serves on.
+    let resp = c
+        .get(format!("{base}/.functions/rust-echo?panic=1"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert!(resp.text().unwrap().contains("asked to panic"));
+    assert_eq!(
+        c.get(format!("{base}/.functions/rust-echo"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // An exit is a 500; the next call starts a new process.
+    let resp = c
+        .get(format!("{base}/.functions/rust-echo?exit=1"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert!(resp.text().unwrap().contains("exited"));
+    assert_eq!(
+        c.get(format!("{base}/.functions/rust-echo"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Concurrent calls are served by a pool of warm processes.
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = format!("{base}/.functions/rust-echo?sleep=1");
+            std::thread::spawn(move || client().get(url).send().unwrap().status().as_u16())
+        })
+        .collect();
+    let started = Instant::now();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 200);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "4 one-second calls ran in parallel"
+    );
+
+    let children = children_of(server.child.id());
+    stop(server, &children);
+}
+
+#[test]
+fn functions_list_and_invoke() {
+    let dir = common::copy_fixture("functions-site");
+    let run = common::ssgx(dir.path(), &["functions", "list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for expected in [
+        "echo",
+        "hello",
+        "/hello/:name",
+        "work-background",
+        "background",
+        "tick",
+        "scheduled",
+        "@hourly",
+        "typed",
+        "ts",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "`{expected}` missing from:\n{}",
+            run.stdout
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+        .args([
+            "functions",
+            "invoke",
+            "echo",
+            "--query",
+            "a=1",
+            "--header",
+            "x-test: yes",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("HTTP 200"), "{stdout}");
+    assert!(stdout.contains(r#""x-test":"yes""#), "{stdout}");
+}
+
+#[test]
+fn invalid_function_names_are_errors() {
+    let dir = common::copy_fixture("functions-site");
+    std::fs::write(
+        dir.path().join("functions/bad.name.js"),
+        "exports.handler = async () => ({statusCode: 200})",
+    )
+    .unwrap();
+    let run = common::ssgx(dir.path(), &["functions", "list"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("functions/bad.name.js")
+            && run.stderr.contains("not a valid function name"),
+        "{}",
+        run.stderr
+    );
+}
