@@ -270,11 +270,13 @@ fn netlify_publish_folder_is_the_default_output() {
     assert!(dir.path().join("dist/index.html").exists());
     assert!(!dir.path().join("public").exists());
     // ssgx.toml's output_dir wins over netlify.toml.
+    let config = read(dir.path().join("ssgx.toml"));
     fs::write(
         dir.path().join("ssgx.toml"),
-        "title = \"Basic\"\noutput_dir = \"out\"\n",
+        format!("output_dir = \"out\"\n{config}"),
     )
     .unwrap();
-    assert_eq!(build(dir.path()).code, 0);
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(dir.path().join("out/index.html").exists());
 }

@@ -360,6 +360,30 @@ fn javascript_functions_behave_as_on_netlify() {
             .contains("which is a scheduled function")
     );
 
+    // The cron runner calls `every-minute` on its schedule, with
+    // Netlify's schedule event (within a minute of starting).
+    let ran = server.root.join("scheduled-ran.json");
+    let deadline = Instant::now() + Duration::from_secs(65);
+    while !ran.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the every-minute function never ran"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let event: Value = serde_json::from_str(&std::fs::read_to_string(&ran).unwrap()).unwrap();
+    assert_eq!(event["httpMethod"], "POST");
+    assert_eq!(event["headers"]["x-nf-event"], "schedule");
+    assert_eq!(event["headers"]["user-agent"], "Netlify Clockwork");
+    assert!(
+        event["body"]
+            .as_str()
+            .unwrap()
+            .starts_with(r#"{"next_run":""#),
+        "{event}"
+    );
+
     let children = children_of(server.child.id());
     stop(server, &children);
 }

@@ -253,6 +253,7 @@ async fn invoke(
 async fn serve(root: PathBuf, host: &str, port: u16) -> Result<(), Error> {
     let project = load(&root)?;
     let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
+    runtime.run_schedules().await;
     let addr: SocketAddr = format!("{host}:{port}").parse().map_err(|_| {
         Error::usage(
             format!("`{host}` is not an IP address"),

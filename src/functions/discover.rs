@@ -207,7 +207,15 @@ fn describe(
             (api, config)
         }
     };
+    let from_toml = settings.schedule.is_some();
     let schedule = settings.schedule.clone().or(config.schedule);
+    if let Some(expression) = &schedule {
+        if let Err(message) = super::schedule::Schedule::parse(expression) {
+            return Err(schedule_error(
+                project, &entry, expression, from_toml, message,
+            ));
+        }
+    }
     let kind = if schedule.is_some() {
         Kind::Scheduled
     } else if name.ends_with("-background") || settings.background == Some(true) {
@@ -228,6 +236,32 @@ fn describe(
         schedule,
         settings,
     })
+}
+
+/// A bad schedule, pointed at where it is written.
+fn schedule_error(
+    project: &Project,
+    entry: &Path,
+    expression: &str,
+    from_toml: bool,
+    message: String,
+) -> Diagnostic {
+    let file = if from_toml {
+        project.root.join("netlify.toml")
+    } else {
+        entry.to_path_buf()
+    };
+    let display = project.display_path(&file).to_path_buf();
+    let hint = "examples: \"@hourly\", \"0 3 * * *\" (03:00 UTC daily), \"*/15 * * * *\"";
+    match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            let text: Arc<str> = Arc::from(text);
+            let offset = text.find(expression).unwrap_or(0);
+            Diagnostic::at_offset(&display, &text, offset, expression.len(), message)
+                .with_hint(hint)
+        }
+        Err(_) => Diagnostic::in_file(&display, 1, 1, message).with_hint(hint),
+    }
 }
 
 /// v2 when the module has a default export and no `handler` export.

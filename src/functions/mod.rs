@@ -13,6 +13,7 @@ mod node_host;
 pub mod routes;
 mod runtime;
 mod rust;
+pub mod schedule;
 pub mod serve;
 mod typescript;
 

@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use super::event::{self, FunctionResponse, HttpRequest};
 use super::node_host::NodeHost;
 use super::rust::RustFunctions;
+use super::schedule::{self, Schedule};
 use super::{ApiVersion, Function, Kind, Language, RuntimeError, discover, routes};
 use crate::project::Project;
 
@@ -113,6 +114,9 @@ impl CallError {
 struct State {
     functions: BTreeMap<String, Function>,
     node: Option<Arc<NodeHost>>,
+    /// The cron runner's tasks, when schedules run.
+    schedules: Vec<tokio::task::JoinHandle<()>>,
+    run_schedules: bool,
 }
 
 /// The running functions of one project.
@@ -140,6 +144,8 @@ impl Runtime {
             state: Arc::new(Mutex::new(State {
                 functions: BTreeMap::new(),
                 node: None,
+                schedules: Vec::new(),
+                run_schedules: false,
             })),
             rust: Arc::new(rust),
             request_ids: Arc::new(AtomicU64::new(1)),
@@ -157,7 +163,64 @@ impl Runtime {
         self.rust.build_all(&rust).await?;
         let mut state = self.state.lock().await;
         state.functions = functions.into_iter().map(|f| (f.name.clone(), f)).collect();
+        if state.run_schedules {
+            self.start_schedules(&mut state);
+        }
         Ok(())
+    }
+
+    /// Runs scheduled functions on their schedules (UTC) from now until
+    /// [`Runtime::stop`], as Netlify would; each run is logged.
+    pub async fn run_schedules(&self) {
+        let mut state = self.state.lock().await;
+        state.run_schedules = true;
+        self.start_schedules(&mut state);
+    }
+
+    fn start_schedules(&self, state: &mut State) {
+        for task in state.schedules.drain(..) {
+            task.abort();
+        }
+        for f in state
+            .functions
+            .values()
+            .filter(|f| f.kind == Kind::Scheduled)
+        {
+            let Some(schedule) = f.schedule.as_deref().and_then(|s| Schedule::parse(s).ok()) else {
+                continue;
+            };
+            let this = self.clone();
+            let name = f.name.clone();
+            state.schedules.push(tokio::spawn(async move {
+                loop {
+                    let now = chrono::Utc::now();
+                    let Some(next) = schedule.next_after(&now) else {
+                        return;
+                    };
+                    let wait = (next - now).to_std().unwrap_or_default();
+                    tokio::time::sleep(wait).await;
+                    let following = schedule.next_after(&next).unwrap_or(next);
+                    let started = std::time::Instant::now();
+                    let outcome = this
+                        .invoke(&name, BTreeMap::new(), scheduled_request(&name, &following))
+                        .await;
+                    let ms = started.elapsed().as_millis();
+                    match outcome {
+                        Ok(r) => tracing::info!(
+                            "scheduled function {name} ran ({}): {} in {ms} ms",
+                            schedule.expression,
+                            r.status
+                        ),
+                        Err(e) => tracing::warn!(
+                            "scheduled function {name} failed ({}): {}: {} after {ms} ms",
+                            schedule.expression,
+                            e.kind,
+                            e.message
+                        ),
+                    }
+                }
+            }));
+        }
     }
 
     /// Finds the functions again, rebuilds Rust ones and restarts the Node
@@ -190,6 +253,9 @@ impl Runtime {
 
     /// Stops every process; nothing is left running.
     pub async fn stop(&self) {
+        for task in self.state.lock().await.schedules.drain(..) {
+            task.abort();
+        }
         let node = self.state.lock().await.node.take();
         if let Some(node) = node {
             node.stop().await;
@@ -362,6 +428,23 @@ impl Runtime {
             }
         };
         js_reply_to_response(&reply)
+    }
+}
+
+/// The request Netlify's scheduler sends: a POST with the next run's time.
+pub fn scheduled_request(name: &str, next_run: &chrono::DateTime<chrono::Utc>) -> HttpRequest {
+    HttpRequest {
+        method: "POST".into(),
+        path: format!("/.netlify/functions/{name}"),
+        raw_query: String::new(),
+        headers: vec![
+            ("user-agent".into(), "Netlify Clockwork".into()),
+            ("content-type".into(), "application/json".into()),
+            ("x-nf-event".into(), "schedule".into()),
+        ],
+        body: schedule::event_body(next_run).into_bytes(),
+        origin: "http://127.0.0.1".into(),
+        client_ip: "127.0.0.1".into(),
     }
 }
 

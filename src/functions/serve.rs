@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode, header};
 
 use super::event::{FunctionResponse, HttpRequest};
+use super::schedule::Schedule;
 use super::{Kind, MAX_BODY_BYTES, Runtime};
 
 /// A router that answers every path with [`handle`].
@@ -87,13 +88,14 @@ pub async fn handle(runtime: &Runtime, request: Request) -> Response<Body> {
         client_ip,
     };
 
-    let scheduled = runtime
+    let function = runtime
         .functions()
         .await
         .into_iter()
-        .any(|f| f.name == name && f.kind == Kind::Scheduled);
-    if scheduled {
-        scheduled_request(&mut http);
+        .find(|f| f.name == name);
+    let scheduled = function.as_ref().is_some_and(|f| f.kind == Kind::Scheduled);
+    if let Some(f) = function.filter(|f| f.kind == Kind::Scheduled) {
+        scheduled_request(&mut http, &name, f.schedule.as_deref());
     }
     let result = runtime.invoke(&name, params, http).await;
     match result {
@@ -113,21 +115,18 @@ pub async fn handle(runtime: &Runtime, request: Request) -> Response<Body> {
 }
 
 /// A scheduled function gets Netlify's schedule event, whatever was sent.
-pub fn scheduled_request(http: &mut HttpRequest) {
-    let next = chrono::Utc::now() + chrono::Duration::hours(1);
-    http.method = "POST".to_string();
+fn scheduled_request(http: &mut HttpRequest, name: &str, schedule: Option<&str>) {
+    let now = chrono::Utc::now();
+    let next = schedule
+        .and_then(|s| Schedule::parse(s).ok())
+        .and_then(|s| s.next_after(&now))
+        .unwrap_or(now);
+    let scheduled = super::runtime::scheduled_request(name, &next);
+    http.method = scheduled.method;
+    http.body = scheduled.body;
     http.headers
         .retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-    http.headers
-        .push(("user-agent".into(), "Netlify Clockwork".into()));
-    http.headers
-        .push(("content-type".into(), "application/json".into()));
-    http.headers.push(("x-nf-event".into(), "schedule".into()));
-    http.body = format!(
-        "{{\"next_run\":\"{}\"}}",
-        next.format("%Y-%m-%dT%H:00:00.000Z")
-    )
-    .into_bytes();
+    http.headers.extend(scheduled.headers);
 }
 
 /// A function's answer as an HTTP response.
