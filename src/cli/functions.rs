@@ -56,6 +56,9 @@ pub enum FunctionsCommand {
         /// The address to listen on; only this machine by default.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Build Rust functions in release mode (slower builds, faster calls).
+        #[arg(long)]
+        release: bool,
     },
 }
 
@@ -77,7 +80,12 @@ pub fn run(command: FunctionsCommand) -> Result<(), Error> {
                 body,
                 event,
             } => invoke(root, name, method, path, query, header, body, event).await,
-            FunctionsCommand::Serve { root, port, host } => serve(root, &host, port).await,
+            FunctionsCommand::Serve {
+                root,
+                port,
+                host,
+                release,
+            } => serve(root, &host, port, release).await,
         }
     })
 }
@@ -250,10 +258,15 @@ async fn invoke(
     }
 }
 
-async fn serve(root: PathBuf, host: &str, port: u16) -> Result<(), Error> {
+async fn serve(root: PathBuf, host: &str, port: u16, release: bool) -> Result<(), Error> {
     let project = load(&root)?;
-    let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
+    let options = RuntimeOptions {
+        release,
+        ..RuntimeOptions::default()
+    };
+    let runtime = Runtime::start(Arc::clone(&project), options).await?;
     runtime.run_schedules().await;
+    let _watcher = watch_functions(&project, runtime.clone())?;
     let addr: SocketAddr = format!("{host}:{port}").parse().map_err(|_| {
         Error::usage(
             format!("`{host}` is not an IP address"),
@@ -305,4 +318,80 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate => {}
     }
+}
+
+/// Editor droppings and build output that must not trigger a reload.
+fn ignored(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name == "4913"
+        || path
+            .components()
+            .any(|c| c.as_os_str() == "target" || c.as_os_str() == ".ssgx")
+}
+
+/// Watches the functions folder and netlify.toml; each burst of edits
+/// (20 ms apart) reloads what it touched while the server keeps serving.
+fn watch_functions(
+    project: &Project,
+    runtime: Runtime,
+) -> Result<notify::RecommendedWatcher, Error> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<std::path::PathBuf>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            for path in event.paths {
+                if !ignored(&path) {
+                    let _ = tx.send(path);
+                }
+            }
+        }
+    })
+    .map_err(|e| {
+        Error::io(
+            "cannot watch the functions folder",
+            std::io::Error::other(e),
+        )
+    })?;
+    if project.functions_dir.is_dir() {
+        watcher
+            .watch(&project.functions_dir, RecursiveMode::Recursive)
+            .map_err(|e| {
+                Error::io(
+                    "cannot watch the functions folder",
+                    std::io::Error::other(e),
+                )
+            })?;
+    }
+    let netlify_toml = project.root.join("netlify.toml");
+    if netlify_toml.is_file() {
+        let _ = watcher.watch(&netlify_toml, RecursiveMode::NonRecursive);
+    }
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut changed = vec![first];
+            // Coalesce the rest of the burst.
+            while let Ok(Some(more)) =
+                tokio::time::timeout(std::time::Duration::from_millis(20), rx.recv()).await
+            {
+                changed.push(more);
+            }
+            changed.sort();
+            changed.dedup();
+            let started = std::time::Instant::now();
+            match runtime.reload_changed(&changed).await {
+                Ok(()) => {
+                    tracing::info!("functions reloaded in {} ms", started.elapsed().as_millis())
+                }
+                Err(e) => tracing::error!("functions not reloaded: {e}"),
+            }
+        }
+    });
+    Ok(watcher)
 }

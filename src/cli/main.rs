@@ -59,6 +59,9 @@ enum Command {
         /// Include pages and sections marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Skip bundling the functions in functions/ for deploy.
+        #[arg(long)]
+        no_functions: bool,
     },
     /// Work with the functions in functions/ (list, invoke, serve).
     Functions {
@@ -111,35 +114,63 @@ fn run(command: Command) -> Result<(), Error> {
             output,
             base_url,
             drafts,
+            no_functions,
         } => {
-            let project = Project::load(
-                &root,
-                &Overrides {
-                    output_dir: output,
-                    base_url,
-                    drafts,
-                },
-            )?;
-            let report = site::build(&project)?;
-            let out = project
-                .display_path(&project.output_dir)
-                .display()
-                .to_string();
-            eprintln!(
-                "Built {} page(s) and {} section(s) into {out}/ in {} ms ({} files: {} written, {} unchanged, {} removed)",
-                report.pages,
-                report.sections,
-                report.elapsed.as_millis(),
-                report.files,
-                report.write.written,
-                report.write.unchanged,
-                report.write.removed,
-            );
-            Ok(())
+            let overrides = Overrides {
+                output_dir: output,
+                base_url,
+                drafts,
+            };
+            build(&Project::load(&root, &overrides)?, !no_functions)
         }
         Command::Functions { command } => functions::run(command),
         Command::New { what } => scaffold::run(what),
     }
+}
+
+/// Renders the site, bundles the functions, then writes the site: a site
+/// or function that fails leaves the previous `public/` as it was.
+fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
+    let start = std::time::Instant::now();
+    let found = ssgx::functions::discover(project)?;
+    let mut rendered = site::render(project)?;
+    rendered.append_redirects(&ssgx::functions::bundle::redirect_rules(&found))?;
+    if with_functions && !found.is_empty() {
+        let bundled = std::time::Instant::now();
+        let target = std::env::var_os("SSGX_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| project.root.join(".ssgx").join("target"));
+        let bundles = ssgx::functions::bundle::bundle_all(
+            project,
+            &found,
+            &project.functions_output_dir,
+            &target,
+        )?;
+        eprintln!(
+            "Bundled {} function(s) into {}/ in {} ms",
+            bundles.len(),
+            project
+                .display_path(&project.functions_output_dir)
+                .display(),
+            bundled.elapsed().as_millis()
+        );
+    }
+    let report = site::write(project, rendered, start)?;
+    let out = project
+        .display_path(&project.output_dir)
+        .display()
+        .to_string();
+    eprintln!(
+        "Built {} page(s) and {} section(s) into {out}/ in {} ms ({} files: {} written, {} unchanged, {} removed)",
+        report.pages,
+        report.sections,
+        report.elapsed.as_millis(),
+        report.files,
+        report.write.written,
+        report.write.unchanged,
+        report.write.removed,
+    );
+    Ok(())
 }
 
 /// Prints an error for a person: every diagnostic with its snippet.

@@ -7,6 +7,7 @@
 //! for mounting the runtime behind `/.netlify/functions/*` and
 //! `/.functions/*` in one line.
 
+pub mod bundle;
 mod discover;
 pub mod event;
 mod node_host;
@@ -41,6 +42,18 @@ pub enum RuntimeError {
     Compile { function: String, output: String },
     #[error("{}: {message}", file.display())]
     TypeScript { file: PathBuf, message: String },
+    #[error(
+        "cannot add the Rust target x86_64-unknown-linux-musl, which Netlify's Rust functions need: {0}\n  help: run `rustup target add x86_64-unknown-linux-musl`"
+    )]
+    MuslTarget(String),
+    #[error(
+        "function `{function}` imports the package `{package}`, which is not installed\n  help: run `npm install {package}` in the project"
+    )]
+    MissingPackage { function: String, package: String },
+    #[error("`{0}` is not a valid included_files pattern: {1}")]
+    BadGlob(String, String),
+    #[error("function `{function}` uses {}, which is outside the project; bundles hold only the project's files", path.display())]
+    OutsideProject { function: String, path: PathBuf },
     #[error("{context} {}: {source}", path.display())]
     Io {
         context: String,

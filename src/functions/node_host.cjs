@@ -5,8 +5,7 @@
 // Protocol: ssgx listens on the Unix socket named by SSGX_HOST_SOCKET; the
 // host connects and both sides exchange JSON messages, one a line.
 //   ssgx → host: {id, name, entry, api, event, params, timeoutMs} | {id, ping: true}
-//   host → ssgx: {id, ok: true, v1: <handler result>}
-//              | {id, ok: true, v2: {status, headers: [[k, v]], body: <base64>}}
+//   host → ssgx: {id, ok: true, v1: <v1 handler result, or a v2 Response as one>}
 //              | {id, ok: false, error: {type, message, stack}} | {id, ok: true, pong: true}
 // stdout and stderr are the functions' own: their logs reach the terminal.
 'use strict';
@@ -76,81 +75,15 @@ async function runV1(mod, msg, deadline) {
   });
 }
 
-function requestOf(event) {
-  const headers = new Headers();
-  for (const [name, values] of Object.entries(event.multiValueHeaders || {})) {
-    for (const value of values) headers.append(name, value);
-  }
-  const init = { method: event.httpMethod, headers };
-  if (event.body !== undefined && event.body !== null && !['GET', 'HEAD'].includes(event.httpMethod)) {
-    init.body = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
-    init.duplex = 'half';
-  }
-  return new Request(event.rawUrl, init);
-}
-
-function cookiesOf(request) {
-  const jar = new Map();
-  for (const part of (request.headers.get('cookie') || '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) jar.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
-  }
-  const set = [];
-  return {
-    get: (name) => jar.get(name),
-    set: (name, value) => {
-      const opts = typeof name === 'object' ? name : { name, value };
-      jar.set(opts.name, opts.value);
-      set.push(`${opts.name}=${encodeURIComponent(opts.value)}; Path=${opts.path || '/'}`);
-    },
-    delete: (name) => {
-      jar.delete(name);
-      set.push(`${name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`);
-    },
-    _set: set,
-  };
-}
-
+// The v1 ↔ v2 bridge, shared with the bundles shipped to Netlify.
+let adapter;
 async function runV2(mod, msg) {
+  adapter ||= await import(pathToFileURL(require('node:path').join(__dirname, 'v2-adapter.mjs')).href);
   const handler = typeof mod.default === 'function' ? mod.default : mod.default && mod.default.default;
   if (typeof handler !== 'function') {
     throw Object.assign(new Error(`${msg.name} has no default export function`), { name: 'HandlerNotFound' });
   }
-  const request = requestOf(msg.event);
-  const cookies = cookiesOf(request);
-  const url = new URL(msg.event.rawUrl);
-  const ip = msg.event.headers['x-nf-client-connection-ip'] || '127.0.0.1';
-  const pending = [];
-  const context = {
-    params: msg.params || {},
-    ip,
-    geo: { city: 'Local', country: { code: 'XX', name: 'Local' }, subdivision: { code: 'XX', name: 'Local' }, latitude: 0, longitude: 0, timezone: 'UTC' },
-    cookies,
-    site: { id: 'local', name: 'local', url: url.origin },
-    deploy: { context: 'dev', id: 'local', published: false },
-    account: { id: 'local' },
-    server: { region: 'local' },
-    requestId: msg.event.requestContext.requestId,
-    url,
-    json: (value, init) => Response.json(value, init),
-    log: (...args) => console.log(...args),
-    waitUntil: (promise) => pending.push(Promise.resolve(promise).catch((e) => console.error(e))),
-  };
-  const response = await handler(request, context);
-  if (response === undefined) {
-    return { status: 204, headers: cookies._set.map((c) => ['set-cookie', c]), body: '' };
-  }
-  if (!(response instanceof Response)) {
-    throw Object.assign(new Error("Function returned an unsupported value. Accepted types are 'Response' or 'undefined'"), { name: 'NetlifyUserError' });
-  }
-  const headers = [];
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers.push([name, value]);
-  });
-  for (const c of response.headers.getSetCookie ? response.headers.getSetCookie() : []) headers.push(['set-cookie', c]);
-  for (const c of cookies._set) headers.push(['set-cookie', c]);
-  const body = Buffer.from(await response.arrayBuffer()).toString('base64');
-  return { status: response.status, headers, body };
+  return adapter.callV2(handler, msg.event, { params: msg.params, requestId: msg.event.requestContext.requestId });
 }
 
 async function handle(msg, reply) {
@@ -161,12 +94,8 @@ async function handle(msg, reply) {
   const deadline = Date.now() + (msg.timeoutMs || 30000);
   try {
     const mod = await load(msg.entry);
-    if (msg.api === 2) {
-      reply({ id: msg.id, ok: true, v2: await runV2(mod, msg) });
-    } else {
-      const result = await runV1(mod, msg, deadline);
-      reply({ id: msg.id, ok: true, v1: result === undefined ? null : result });
-    }
+    const result = msg.api === 2 ? await runV2(mod, msg) : await runV1(mod, msg, deadline);
+    reply({ id: msg.id, ok: true, v1: result === undefined ? null : result });
   } catch (err) {
     reply({ id: msg.id, ok: false, error: errorOf(err) });
   }

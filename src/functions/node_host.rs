@@ -18,8 +18,9 @@ use tokio::sync::{Mutex, oneshot};
 
 use super::RuntimeError;
 
-/// The host script, written next to the socket at start.
+/// The host script and the v2 adapter it loads, written to the work folder.
 const HOST_SCRIPT: &str = include_str!("node_host.cjs");
+pub const V2_ADAPTER: &str = include_str!("v2_adapter.mjs");
 /// Node 18 is the oldest with the Web `Request`/`Response` v2 needs.
 const MIN_NODE_MAJOR: u32 = 18;
 

@@ -10,8 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -221,6 +219,45 @@ impl Runtime {
                 }
             }));
         }
+    }
+
+    /// Reacts to edits of `changed` files: finds the functions again,
+    /// rebuilds only the Rust crates whose folders changed (or are new; the
+    /// old processes serve until the build succeeds), and restarts the Node
+    /// host when anything else changed, so edits to any module a function
+    /// imports take effect.
+    pub async fn reload_changed(&self, changed: &[std::path::PathBuf]) -> Result<(), RuntimeError> {
+        let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
+        let known: Vec<String> = self.state.lock().await.functions.keys().cloned().collect();
+        let in_crate = |p: &std::path::Path| {
+            functions
+                .iter()
+                .any(|f| f.language == Language::Rust && p.starts_with(&f.entry))
+        };
+        let rust: Vec<Function> = functions
+            .iter()
+            .filter(|f| f.language == Language::Rust)
+            .filter(|f| !known.contains(&f.name) || changed.iter().any(|p| p.starts_with(&f.entry)))
+            .cloned()
+            .collect();
+        let restart_node = changed.iter().any(|p| !in_crate(p));
+        self.rust.build_all(&rust).await?;
+        let names: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
+        self.rust.retain(&names).await;
+        {
+            let mut state = self.state.lock().await;
+            state.functions = functions.into_iter().map(|f| (f.name.clone(), f)).collect();
+            if state.run_schedules {
+                self.start_schedules(&mut state);
+            }
+        }
+        if restart_node {
+            let old = self.state.lock().await.node.take();
+            if let Some(node) = old {
+                node.stop().await;
+            }
+        }
+        Ok(())
     }
 
     /// Finds the functions again, rebuilds Rust ones and restarts the Node
@@ -448,7 +485,8 @@ pub fn scheduled_request(name: &str, next_run: &chrono::DateTime<chrono::Utc>) -
     }
 }
 
-/// The host's answer to an HTTP response or the error it reports.
+/// The host's answer (a v1 result; v2 responses arrive converted by the
+/// shared adapter) as an HTTP response, or the error it reports.
 fn js_reply_to_response(reply: &Value) -> Result<FunctionResponse, CallError> {
     if reply["ok"] != json!(true) {
         let e = &reply["error"];
@@ -457,34 +495,6 @@ fn js_reply_to_response(reply: &Value) -> Result<FunctionResponse, CallError> {
             kind: e["type"].as_str().unwrap_or("Error").to_string(),
             message: e["message"].as_str().unwrap_or_default().to_string(),
             stack: e["stack"].as_str().unwrap_or_default().to_string(),
-        });
-    }
-    if let Some(v2) = reply.get("v2") {
-        let headers = v2["headers"]
-            .as_array()
-            .map(|pairs| {
-                pairs
-                    .iter()
-                    .filter_map(|p| {
-                        Some((
-                            p[0].as_str()?.to_ascii_lowercase(),
-                            p[1].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let body = BASE64
-            .decode(v2["body"].as_str().unwrap_or_default())
-            .unwrap_or_default();
-        let status = v2["status"]
-            .as_u64()
-            .and_then(|s| u16::try_from(s).ok())
-            .unwrap_or(200);
-        return Ok(FunctionResponse {
-            status,
-            headers,
-            body,
         });
     }
     event::v1_response(&reply["v1"]).map_err(|e| CallError::new("Error", e.0))

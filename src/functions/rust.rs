@@ -149,6 +149,22 @@ impl RustFunctions {
         self.failed.lock().await.get(name).cloned()
     }
 
+    /// Stops the processes of functions that no longer exist.
+    pub async fn retain(&self, names: &[String]) {
+        let gone: Vec<Arc<Pool>> = {
+            let mut pools = self.pools.lock().await;
+            let removed: Vec<String> = pools
+                .keys()
+                .filter(|k| !names.contains(k))
+                .cloned()
+                .collect();
+            removed.iter().filter_map(|k| pools.remove(k)).collect()
+        };
+        for pool in gone {
+            stop_pool(&pool).await;
+        }
+    }
+
     pub async fn stop_all(&self) {
         let pools: Vec<Arc<Pool>> = self.pools.lock().await.values().cloned().collect();
         for pool in pools {
@@ -270,29 +286,38 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// `cargo build` of one function crate; returns the binary's path.
+/// `cargo build` (debug) of one function crate, off the async threads.
 pub async fn build(
     crate_dir: &Path,
     target_dir: &Path,
     release: bool,
 ) -> Result<PathBuf, RuntimeError> {
-    let mut command = Command::new("cargo");
-    command
+    let (crate_dir, target_dir) = (crate_dir.to_path_buf(), target_dir.to_path_buf());
+    let args: &'static [&'static str] = if release { &["--release"] } else { &[] };
+    tokio::task::spawn_blocking(move || cargo_build(&crate_dir, &target_dir, args, &[]))
+        .await
+        .map_err(|e| RuntimeError::HostFailed(e.to_string()))?
+}
+
+/// `cargo build` of one function crate with `args` and `env`; returns the
+/// binary's path, or cargo's own message when the crate does not compile.
+pub fn cargo_build(
+    crate_dir: &Path,
+    target_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<PathBuf, RuntimeError> {
+    let out = std::process::Command::new("cargo")
         .arg("build")
         .arg("--manifest-path")
         .arg(crate_dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
         .arg("--message-format=json-render-diagnostics")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if release {
-        command.arg("--release");
-    }
-    let out = command
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
         .output()
-        .await
         .map_err(|_| RuntimeError::CargoMissing)?;
     let name = crate_dir
         .file_name()

@@ -37,6 +37,8 @@ pub struct Config {
     pub content_dir: Option<String>,
     /// Default: netlify.toml's `[build] publish`, else `public`.
     pub output_dir: Option<String>,
+    /// Where `ssgx build` puts function bundles for Netlify.
+    pub functions_output_dir: String,
     pub default_language: String,
     pub taxonomies: Vec<TaxonomyConfig>,
     /// Free-form values for templates, as `config.extra`.
@@ -53,6 +55,7 @@ impl Default for Config {
             theme: None,
             content_dir: None,
             output_dir: None,
+            functions_output_dir: ".netlify/v1/functions".to_string(),
             default_language: "en".to_string(),
             taxonomies: Vec::new(),
             extra: BTreeMap::new(),
@@ -86,6 +89,7 @@ pub struct Project {
     /// True when there is no `site/` and the Markdown sits in the root.
     pub content_is_root: bool,
     pub output_dir: PathBuf,
+    pub functions_output_dir: PathBuf,
     pub static_dir: PathBuf,
     pub templates_dir: PathBuf,
     pub theme_dir: Option<PathBuf>,
@@ -164,6 +168,7 @@ impl Project {
         );
         let project = Project {
             functions_dir,
+            functions_output_dir: paths::resolve(&root, Path::new(&config.functions_output_dir)),
             netlify,
             static_dir: root.join("static"),
             templates_dir: root.join("templates"),
@@ -176,20 +181,44 @@ impl Project {
             output_dir,
             theme_dir,
         };
-        project.check_output_dir()?;
+        project.check_output_dirs()?;
         Ok(project)
     }
 
     /// Refuses output folders whose cleaning could delete the user's work.
-    fn check_output_dir(&self) -> Result<()> {
-        let out = &self.output_dir;
+    fn check_output_dirs(&self) -> Result<()> {
+        self.check_output_folder(
+            &self.output_dir,
+            "the site",
+            "choose a folder of its own inside the project, such as `public` (output_dir in ssgx.toml, or --output)",
+        )?;
+        self.check_output_folder(
+            &self.functions_output_dir,
+            "function bundles",
+            "choose a folder of its own inside the project, such as `.netlify/v1/functions` (functions_output_dir in ssgx.toml)",
+        )?;
+        let (a, b) = (&self.output_dir, &self.functions_output_dir);
+        if a.starts_with(b) || b.starts_with(a) {
+            return Err(Error::usage(
+                format!(
+                    "the site's output {} and the function bundles' {} overlap",
+                    a.display(),
+                    b.display()
+                ),
+                "give each a folder of its own",
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_output_folder(&self, out: &Path, what: &str, hint: &str) -> Result<()> {
         let refuse = |why: &str| {
             Err(Error::usage(
-                format!("refusing to write the site to {}: {why}", out.display()),
-                "choose a folder of its own inside the project, such as `public` (output_dir in ssgx.toml, or --output)",
+                format!("refusing to write {what} to {}: {why}", out.display()),
+                hint,
             ))
         };
-        if out == &self.root || self.root.starts_with(out) {
+        if out == self.root || self.root.starts_with(out) {
             return refuse("it is the project folder or contains it");
         }
         if !out.starts_with(&self.root) {
@@ -269,7 +298,7 @@ fn read_config(root: &Path) -> Result<Config> {
             )
             .with_hint(
                 "known keys: title, description, author, base_url, theme, content_dir, \
-                 output_dir, default_language, taxonomies, [extra]",
+                 output_dir, functions_output_dir, default_language, taxonomies, [extra]",
             ),
         );
         Error::from(diags)

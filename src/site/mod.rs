@@ -42,6 +42,11 @@ pub struct RenderedSite {
 pub fn build(project: &Project) -> Result<BuildReport> {
     let start = Instant::now();
     let site = render(project)?;
+    write(project, site, start)
+}
+
+/// Writes a rendered site; `start` is when its build began.
+pub fn write(project: &Project, site: RenderedSite, start: Instant) -> Result<BuildReport> {
     let files = site.files.len();
     let written = Instant::now();
     let write = output::write(&project.output_dir, site.files)?;
@@ -53,6 +58,33 @@ pub fn build(project: &Project) -> Result<BuildReport> {
         write,
         elapsed: start.elapsed(),
     })
+}
+
+impl RenderedSite {
+    /// Adds `rules` after the site's own `_redirects` (from `static/`), as
+    /// Netlify reads them top to bottom and the first match wins.
+    pub fn append_redirects(&mut self, rules: &[String]) -> Result<()> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let existing = self.files.iter().rposition(|f| f.path == "_redirects");
+        let mut text = match existing.map(|i| self.files.remove(i).contents) {
+            Some(output::Contents::Bytes(b)) => String::from_utf8_lossy(&b).into_owned(),
+            Some(output::Contents::Static(b)) => String::from_utf8_lossy(b).into_owned(),
+            Some(output::Contents::Copy(src)) => std::fs::read_to_string(&src)
+                .map_err(|e| crate::Error::io_at("cannot read", &src, e))?,
+            None => String::new(),
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for rule in rules {
+            text.push_str(rule);
+            text.push('\n');
+        }
+        self.files.push(OutputFile::bytes("_redirects", text));
+        Ok(())
+    }
 }
 
 /// Renders every output file of the site in memory.
