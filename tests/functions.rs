@@ -559,3 +559,80 @@ fn invalid_function_names_are_errors() {
         run.stderr
     );
 }
+
+fn poll_until(c: &Client, url: &str, expect: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if let Ok(resp) = c.get(url).send() {
+            if resp.text().unwrap_or_default().contains(expect) {
+                return started.elapsed();
+            }
+        }
+        assert!(started.elapsed() < limit, "{url} never answered {expect:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn edits_reload_functions_while_serving() {
+    let server = start("functions-site");
+    let c = client();
+    let base = server.base.clone();
+    let fns = server.root.join("functions");
+
+    // A JavaScript edit is live on the next call.
+    std::fs::write(
+        fns.join("multi.js"),
+        "exports.handler = async () => ({ statusCode: 200, body: 'edited multi' });\n",
+    )
+    .unwrap();
+    poll_until(
+        &c,
+        &format!("{base}/.functions/multi"),
+        "edited multi",
+        Duration::from_secs(10),
+    );
+
+    // A new function is picked up without a restart.
+    std::fs::write(
+        fns.join("fresh.js"),
+        "exports.handler = async () => ({ statusCode: 200, body: 'fresh' });\n",
+    )
+    .unwrap();
+    poll_until(
+        &c,
+        &format!("{base}/.functions/fresh"),
+        "fresh",
+        Duration::from_secs(10),
+    );
+
+    // A Rust edit that does not compile keeps the old process serving...
+    let main_rs = fns.join("rust-echo/src/main.rs");
+    let original = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, format!("{original}\nfn broken( {{\n")).unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let resp = c
+        .get(format!("{base}/.functions/rust-echo"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "the old build still serves after a failed rebuild"
+    );
+    // ...and the fixed code replaces it once it builds.
+    std::fs::write(
+        &main_rs,
+        original.replace("\"method\":", "\"edited\": true, \"method\":"),
+    )
+    .unwrap();
+    poll_until(
+        &c,
+        &format!("{base}/.functions/rust-echo"),
+        "\"edited\":true",
+        Duration::from_secs(300),
+    );
+
+    let children = children_of(server.child.id());
+    stop(server, &children);
+}

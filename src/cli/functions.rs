@@ -345,7 +345,16 @@ fn watch_functions(
     use notify::{RecursiveMode, Watcher};
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<std::path::PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        // Reading a file (discovery, cargo) is an event too: only writes,
+        // creations, renames and removals count.
+        let Ok(event) = event else { return };
+        let counts = match event.kind {
+            notify::EventKind::Create(_) | notify::EventKind::Remove(_) => true,
+            notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_)) => false,
+            notify::EventKind::Modify(_) => true,
+            _ => false,
+        };
+        if counts {
             for path in event.paths {
                 if !ignored(&path) {
                     let _ = tx.send(path);
@@ -388,6 +397,9 @@ fn watch_functions(
             match runtime.reload_changed(&changed).await {
                 Ok(()) => {
                     tracing::info!("functions reloaded in {} ms", started.elapsed().as_millis())
+                }
+                Err(ssgx::functions::RuntimeError::Discovery(d)) => {
+                    tracing::error!("functions not reloaded:\n{d}")
                 }
                 Err(e) => tracing::error!("functions not reloaded: {e}"),
             }

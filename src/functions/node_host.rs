@@ -66,6 +66,9 @@ impl NodeHost {
         let script = work_dir.join("node-host.cjs");
         std::fs::write(&script, HOST_SCRIPT)
             .map_err(|e| RuntimeError::io("cannot write", &script, e))?;
+        let adapter = work_dir.join("v2-adapter.mjs");
+        std::fs::write(&adapter, V2_ADAPTER)
+            .map_err(|e| RuntimeError::io("cannot write", &adapter, e))?;
         // Unix socket paths are short (108 bytes): keep it in the temp folder.
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let socket = std::env::temp_dir().join(format!(

@@ -77,6 +77,8 @@ impl Process {
 
 struct Pool {
     binary: PathBuf,
+    /// When the binary was built: a rebuild that changed nothing keeps it.
+    modified: Option<std::time::SystemTime>,
     idle: Mutex<Vec<Arc<Process>>>,
     all: Mutex<Vec<Arc<Process>>>,
     permits: Semaphore,
@@ -121,10 +123,19 @@ impl RustFunctions {
             match build(&f.entry, &self.target_dir, self.options.release).await {
                 Ok(binary) => {
                     self.failed.lock().await.remove(&f.name);
+                    // An unchanged binary keeps its warm processes.
+                    let modified = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+                    let current = self.pools.lock().await.get(&f.name).cloned();
+                    if let Some(pool) = current {
+                        if pool.binary == binary && pool.modified == modified {
+                            continue;
+                        }
+                    }
                     let old = self.pools.lock().await.insert(
                         f.name.clone(),
                         Arc::new(Pool {
                             binary,
+                            modified,
                             idle: Mutex::default(),
                             all: Mutex::default(),
                             permits: Semaphore::new(self.options.max_processes.max(1)),
