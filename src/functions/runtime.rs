@@ -29,7 +29,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct RuntimeOptions {
     /// Default time limit per call (a function's `timeout` setting wins).
     pub timeout: Duration,
-    /// Rust processes kept per function for concurrent calls.
+    /// Rust processes kept per function for concurrent calls. More than
+    /// four was slower on 2 cores (16: 5.9k req/s against 7.0k).
     pub max_processes: usize,
     /// Build Rust functions in release mode (default: debug, faster builds).
     pub release: bool,
