@@ -79,6 +79,25 @@ impl Diagnostic {
         }
     }
 
+    /// A TOML parse or type error in `text`, where the TOML starts at byte
+    /// `base` (0 for a whole file, the front matter's start otherwise).
+    pub fn from_toml(
+        file: &Path,
+        text: &Arc<str>,
+        base: usize,
+        error: &toml::de::Error,
+        what: &str,
+    ) -> Self {
+        let span = error.span().unwrap_or(0..0);
+        Self::at_offset(
+            file,
+            text,
+            base + span.start,
+            span.len(),
+            format!("invalid {what}: {}", error.message().trim()),
+        )
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

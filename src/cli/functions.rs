@@ -20,6 +20,11 @@ pub enum FunctionsCommand {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Bundle the functions for Netlify (as `ssgx build` does), nothing else.
+    Build {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Call one function once and print its response.
     #[command(
         after_help = "Examples:\n  ssgx functions invoke hello --query name=Ada\n  ssgx functions invoke echo --method POST --header content-type:application/json --body '{\"a\":1}'\n  ssgx functions invoke upload --method POST --body @photo.png"
@@ -70,6 +75,7 @@ pub fn run(command: FunctionsCommand) -> Result<(), Error> {
     rt.block_on(async move {
         match command {
             FunctionsCommand::List { root } => list(root),
+            FunctionsCommand::Build { root } => build(root),
             FunctionsCommand::Invoke {
                 name,
                 root,
@@ -92,6 +98,35 @@ pub fn run(command: FunctionsCommand) -> Result<(), Error> {
 
 fn load(root: &std::path::Path) -> Result<Arc<Project>, Error> {
     Ok(Arc::new(Project::load(root, &Overrides::default())?))
+}
+
+fn build(root: PathBuf) -> Result<(), Error> {
+    let project = load(&root)?;
+    let found = functions::discover(&project)?;
+    let started = std::time::Instant::now();
+    let bundles = functions::bundle::bundle_all(
+        &project,
+        &found,
+        &project.functions_output_dir,
+        &functions::target_dir(&project),
+    )?;
+    for b in &bundles {
+        println!(
+            "{:<24} {:<3} {}",
+            b.name,
+            b.runtime,
+            project.display_path(&b.path).display()
+        );
+    }
+    eprintln!(
+        "Bundled {} function(s) into {}/ in {} ms",
+        bundles.len(),
+        project
+            .display_path(&project.functions_output_dir)
+            .display(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
 }
 
 fn list(root: PathBuf) -> Result<(), Error> {

@@ -137,9 +137,7 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
     rendered.append_redirects(&ssgx::functions::bundle::redirect_rules(&found))?;
     if with_functions && !found.is_empty() {
         let bundled = std::time::Instant::now();
-        let target = std::env::var_os("SSGX_TARGET_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| project.root.join(".ssgx").join("target"));
+        let target = ssgx::functions::target_dir(project);
         let bundles = ssgx::functions::bundle::bundle_all(
             project,
             &found,

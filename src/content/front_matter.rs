@@ -188,13 +188,12 @@ pub fn parse<T: DeserializeOwned + Default>(
     match split.format {
         Format::None => Ok(T::default()),
         Format::Toml => toml::from_str::<T>(split.front_matter).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            Diagnostic::at_offset(
+            Diagnostic::from_toml(
                 file,
                 text,
-                split.front_matter_start + span.start,
-                span.len(),
-                format!("invalid TOML front matter: {}", e.message().trim()),
+                split.front_matter_start,
+                &e,
+                "TOML front matter",
             )
             .with_hint(hint())
         }),

@@ -24,6 +24,15 @@ pub use discover::{ApiVersion, EVENT_FUNCTIONS, Function, Kind, Language, discov
 pub use runtime::{CallError, DEFAULT_TIMEOUT, MAX_BODY_BYTES, Runtime, RuntimeOptions};
 
 use crate::diagnostics::Diagnostics;
+use crate::project::Project;
+
+/// Where cargo builds Rust functions: `SSGX_TARGET_DIR`, else the
+/// project's `.ssgx/target` (one folder shared by all its functions).
+pub fn target_dir(project: &Project) -> PathBuf {
+    std::env::var_os("SSGX_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.root.join(".ssgx").join("target"))
+}
 
 /// Why the runtime could not start or reload.
 #[derive(Debug, thiserror::Error)]

@@ -96,9 +96,7 @@ pub struct RustFunctions {
 
 impl RustFunctions {
     pub fn new(project: &Project, options: RuntimeOptions) -> Self {
-        let target_dir = std::env::var_os("SSGX_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| project.root.join(".ssgx").join("target"));
+        let target_dir = super::target_dir(project);
         let env = project
             .netlify
             .build

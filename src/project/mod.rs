@@ -286,17 +286,9 @@ fn read_config(root: &Path) -> Result<Config> {
     };
     let text: Arc<str> = Arc::from(text);
     toml::from_str::<Config>(&text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
         let mut diags = Diagnostics::default();
         diags.push(
-            Diagnostic::at_offset(
-                Path::new(CONFIG_FILE),
-                &text,
-                span.start,
-                span.len(),
-                format!("invalid config: {}", e.message()),
-            )
-            .with_hint(
+            Diagnostic::from_toml(Path::new(CONFIG_FILE), &text, 0, &e, "config").with_hint(
                 "known keys: title, description, author, base_url, theme, content_dir, \
                  output_dir, functions_output_dir, default_language, taxonomies, [extra]",
             ),

@@ -128,19 +128,12 @@ impl NetlifyToml {
         };
         let text: Arc<str> = Arc::from(text);
         toml::from_str::<NetlifyToml>(&text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
             let mut diags = Diagnostics::default();
             diags.push(
-                Diagnostic::at_offset(
-                    Path::new(NETLIFY_FILE),
-                    &text,
-                    span.start,
-                    span.len(),
-                    format!("invalid netlify.toml: {}", e.message()),
-                )
-                .with_hint(
-                    "see Netlify's file-based configuration docs for the keys and their types",
-                ),
+                Diagnostic::from_toml(Path::new(NETLIFY_FILE), &text, 0, &e, "netlify.toml")
+                    .with_hint(
+                        "see Netlify's file-based configuration docs for the keys and their types",
+                    ),
             );
             diags
         })
