@@ -36,6 +36,12 @@ pub struct NodeHost {
 
 /// Checks that `node` exists and is recent enough; returns its version.
 pub async fn check_node() -> Result<String, RuntimeError> {
+    // Asked once per process: restarts of the host should not pay for it.
+    static CHECKED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    CHECKED.get_or_try_init(node_version).await.cloned()
+}
+
+async fn node_version() -> Result<String, RuntimeError> {
     let out = Command::new("node")
         .arg("--version")
         .output()

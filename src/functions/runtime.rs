@@ -113,6 +113,10 @@ impl CallError {
 struct State {
     functions: BTreeMap<String, Function>,
     node: Option<Arc<NodeHost>>,
+    /// A fresh host started ahead of need, with no function loaded.
+    spare_node: Option<Arc<NodeHost>>,
+    /// Set by [`Runtime::stop`]: no new spare host after it.
+    stopped: bool,
     /// The cron runner's tasks, when schedules run.
     schedules: Vec<tokio::task::JoinHandle<()>>,
     run_schedules: bool,
@@ -143,6 +147,8 @@ impl Runtime {
             state: Arc::new(Mutex::new(State {
                 functions: BTreeMap::new(),
                 node: None,
+                spare_node: None,
+                stopped: false,
                 schedules: Vec::new(),
                 run_schedules: false,
             })),
@@ -256,6 +262,8 @@ impl Runtime {
             let old = self.state.lock().await.node.take();
             if let Some(node) = old {
                 node.stop().await;
+                // Promote the spare now, not on the next call.
+                let _ = self.node().await;
             }
         }
         Ok(())
@@ -294,9 +302,13 @@ impl Runtime {
         for task in self.state.lock().await.schedules.drain(..) {
             task.abort();
         }
-        let node = self.state.lock().await.node.take();
-        if let Some(node) = node {
-            node.stop().await;
+        let (node, spare) = {
+            let mut state = self.state.lock().await;
+            state.stopped = true;
+            (state.node.take(), state.spare_node.take())
+        };
+        for host in [node, spare].into_iter().flatten() {
+            host.stop().await;
         }
         self.rust.stop_all().await;
     }
@@ -396,6 +408,9 @@ impl Runtime {
         }
     }
 
+    /// The running Node host; a dead or retired one is replaced by the
+    /// spare (started ahead, so a restart after an edit costs no Node
+    /// start-up on the request path), and a new spare is started.
     async fn node(&self) -> Result<Arc<NodeHost>, CallError> {
         let mut state = self.state.lock().await;
         if let Some(node) = &state.node {
@@ -403,14 +418,35 @@ impl Runtime {
                 return Ok(Arc::clone(node));
             }
         }
-        let work = self.project.root.join(".ssgx").join("node");
-        let env = self.function_env();
-        let host = NodeHost::start(&work, &env)
-            .await
-            .map_err(|e| CallError::new("RuntimeError", e.to_string()))?;
-        let host = Arc::new(host);
+        let spare = match state.spare_node.take() {
+            Some(spare) if spare.alive().await => Some(spare),
+            _ => None,
+        };
+        let host = match spare {
+            Some(spare) => spare,
+            None => Arc::new(self.start_host().await?),
+        };
         state.node = Some(Arc::clone(&host));
+        drop(state);
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Ok(spare) = this.start_host().await {
+                let mut state = this.state.lock().await;
+                if state.stopped || state.spare_node.is_some() {
+                    spare.stop().await;
+                } else {
+                    state.spare_node = Some(Arc::new(spare));
+                }
+            }
+        });
         Ok(host)
+    }
+
+    async fn start_host(&self) -> Result<NodeHost, CallError> {
+        let work = self.project.root.join(".ssgx").join("node");
+        NodeHost::start(&work, &self.function_env())
+            .await
+            .map_err(|e| CallError::new("RuntimeError", e.to_string()))
     }
 
     /// Environment for functions: netlify.toml's `[build.environment]`.
