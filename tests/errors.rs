@@ -157,3 +157,13 @@ fn invalid_netlify_toml() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("netlify.toml:2:"), "{}", run.stderr);
 }
+
+#[test]
+fn broken_internal_anchor() {
+    let err = fails("err-broken-anchor", "site/page.md:3:5");
+    assert!(err.contains("no-such-heading"), "{err}");
+    assert!(
+        err.contains("real-heading"),
+        "the hint lists the ids there are:\n{err}"
+    );
+}

@@ -29,29 +29,7 @@ pub enum FunctionsCommand {
     #[command(
         after_help = "Examples:\n  ssgx functions invoke hello --query name=Ada\n  ssgx functions invoke echo --method POST --header content-type:application/json --body '{\"a\":1}'\n  ssgx functions invoke upload --method POST --body @photo.png"
     )]
-    Invoke {
-        /// The function's name.
-        name: String,
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
-        #[arg(long, short = 'X', default_value = "GET")]
-        method: String,
-        /// The request path (default: /.netlify/functions/NAME).
-        #[arg(long)]
-        path: Option<String>,
-        /// A query parameter, `key=value`; repeat for more.
-        #[arg(long = "query", short = 'q')]
-        query: Vec<String>,
-        /// A request header, `Name: value`; repeat for more.
-        #[arg(long = "header", short = 'H')]
-        header: Vec<String>,
-        /// The body: text, `@file`, or `-` for standard input.
-        #[arg(long, short = 'd')]
-        body: Option<String>,
-        /// A whole event as JSON (`@file` or `-`), sent as it is.
-        #[arg(long, conflicts_with_all = ["method", "path", "query", "header", "body"])]
-        event: Option<String>,
-    },
+    Invoke(InvokeArgs),
     /// Serve only the functions, at /.netlify/functions/* and /.functions/*.
     Serve {
         #[arg(long, default_value = ".")]
@@ -67,6 +45,31 @@ pub enum FunctionsCommand {
     },
 }
 
+#[derive(clap::Args)]
+pub struct InvokeArgs {
+    /// The function's name.
+    name: String,
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    #[arg(long, short = 'X', default_value = "GET")]
+    method: String,
+    /// The request path (default: /.netlify/functions/NAME).
+    #[arg(long)]
+    path: Option<String>,
+    /// A query parameter, `key=value`; repeat for more.
+    #[arg(long = "query", short = 'q')]
+    query: Vec<String>,
+    /// A request header, `Name: value`; repeat for more.
+    #[arg(long = "header", short = 'H')]
+    header: Vec<String>,
+    /// The body: text, `@file`, or `-` for standard input.
+    #[arg(long, short = 'd')]
+    body: Option<String>,
+    /// A whole event as JSON (`@file` or `-`), sent as it is.
+    #[arg(long, conflicts_with_all = ["method", "path", "query", "header", "body"])]
+    event: Option<String>,
+}
+
 pub fn run(command: FunctionsCommand) -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -76,16 +79,7 @@ pub fn run(command: FunctionsCommand) -> Result<(), Error> {
         match command {
             FunctionsCommand::List { root } => list(root),
             FunctionsCommand::Build { root } => build(root),
-            FunctionsCommand::Invoke {
-                name,
-                root,
-                method,
-                path,
-                query,
-                header,
-                body,
-                event,
-            } => invoke(root, name, method, path, query, header, body, event).await,
+            FunctionsCommand::Invoke(args) => invoke(args).await,
             FunctionsCommand::Serve {
                 root,
                 port,
@@ -190,34 +184,25 @@ fn read_arg(value: &str) -> Result<Vec<u8>, Error> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn invoke(
-    root: PathBuf,
-    name: String,
-    method: String,
-    path: Option<String>,
-    query: Vec<String>,
-    header: Vec<String>,
-    body: Option<String>,
-    event: Option<String>,
-) -> Result<(), Error> {
-    let project = load(&root)?;
+async fn invoke(args: InvokeArgs) -> Result<(), Error> {
+    let project = load(&args.root)?;
     let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
-    let result = match event {
+    let name = args.name.clone();
+    let result = match &args.event {
         Some(source) => {
-            let bytes = read_arg(&source)?;
-            let event: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::usage(
-                    format!("the event is not JSON: {e}"),
-                    "pass a JSON object, e.g. --event @event.json",
-                )
-            })?;
-            let function = runtime
+            let event: serde_json::Value =
+                serde_json::from_slice(&read_arg(source)?).map_err(|e| {
+                    Error::usage(
+                        format!("the event is not JSON: {e}"),
+                        "pass a JSON object, e.g. --event @event.json",
+                    )
+                })?;
+            match runtime
                 .functions()
                 .await
                 .into_iter()
-                .find(|f| f.name == name);
-            match function {
+                .find(|f| f.name == name)
+            {
                 Some(f) => runtime.call(&f, event, BTreeMap::new()).await,
                 None => Err(functions::CallError::new(
                     "NotFound",
@@ -226,44 +211,11 @@ async fn invoke(
             }
         }
         None => {
-            let mut headers = Vec::new();
-            for h in header {
-                let (k, v) = h.split_once(':').ok_or_else(|| {
-                    Error::usage(
-                        format!("`{h}` is not a header"),
-                        "write headers as Name:value",
-                    )
-                })?;
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-            let raw_query = query
-                .iter()
-                .map(|q| {
-                    let (k, v) = q.split_once('=').unwrap_or((q, ""));
-                    form_urlencoded::Serializer::new(String::new())
-                        .append_pair(k, v)
-                        .finish()
-                })
-                .collect::<Vec<_>>()
-                .join("&");
-            let path = path.unwrap_or_else(|| format!("/.netlify/functions/{name}"));
+            let request = request_from_flags(&args)?;
             // A v2 route's parameters come from the path, as when served.
-            let params = match runtime.route(&path).await {
+            let params = match runtime.route(&request.path).await {
                 Some((routed, params)) if routed == name => params,
                 _ => BTreeMap::new(),
-            };
-            let request = HttpRequest {
-                method: method.to_ascii_uppercase(),
-                path,
-                raw_query,
-                headers,
-                body: body
-                    .as_deref()
-                    .map(read_arg)
-                    .transpose()?
-                    .unwrap_or_default(),
-                origin: "http://127.0.0.1:9999".into(),
-                client_ip: "127.0.0.1".into(),
             };
             runtime.invoke(&name, params, request).await
         }
@@ -271,25 +223,65 @@ async fn invoke(
     runtime.stop().await;
     match result {
         Ok(r) => {
-            println!("HTTP {}", r.status);
-            for (k, v) in &r.headers {
-                println!("{k}: {v}");
-            }
-            println!();
-            match std::str::from_utf8(&r.body) {
-                Ok(text) => println!("{text}"),
-                Err(_) => println!("({} bytes of binary data)", r.body.len()),
-            }
+            print_response(&r);
             Ok(())
         }
         Err(e) => Err(Error::usage(
-            format!("{} failed: {}: {}", name, e.kind, e.message),
+            format!("{name} failed: {}: {}", e.kind, e.message),
             if e.stack.is_empty() {
                 "fix the function and try again".to_string()
             } else {
                 e.stack
             },
         )),
+    }
+}
+
+/// The request `--method`, `--path`, `--query`, `--header` and `--body` describe.
+fn request_from_flags(args: &InvokeArgs) -> Result<HttpRequest, Error> {
+    let mut headers = Vec::new();
+    for h in &args.header {
+        let (k, v) = h.split_once(':').ok_or_else(|| {
+            Error::usage(
+                format!("`{h}` is not a header"),
+                "write headers as Name:value",
+            )
+        })?;
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for q in &args.query {
+        let (k, v) = q.split_once('=').unwrap_or((q, ""));
+        query.append_pair(k, v);
+    }
+    Ok(HttpRequest {
+        method: args.method.to_ascii_uppercase(),
+        path: args
+            .path
+            .clone()
+            .unwrap_or_else(|| format!("/.netlify/functions/{}", args.name)),
+        raw_query: query.finish(),
+        headers,
+        body: args
+            .body
+            .as_deref()
+            .map(read_arg)
+            .transpose()?
+            .unwrap_or_default(),
+        origin: "http://127.0.0.1:9999".into(),
+        client_ip: "127.0.0.1".into(),
+    })
+}
+
+fn print_response(r: &functions::event::FunctionResponse) {
+    println!("HTTP {}", r.status);
+    for (k, v) in &r.headers {
+        println!("{k}: {v}");
+    }
+    println!();
+    match std::str::from_utf8(&r.body) {
+        Ok(text) => println!("{text}"),
+        Err(_) => println!("({} bytes of binary data)", r.body.len()),
     }
 }
 

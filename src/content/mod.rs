@@ -7,6 +7,7 @@
 
 mod dates;
 pub mod front_matter;
+mod order;
 mod slug;
 pub mod taxonomy;
 mod tree;

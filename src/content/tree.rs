@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::dates::{PageDate, split_date_prefix};
-use super::front_matter::{self, PageFrontMatter, SectionFrontMatter, SortBy};
+use super::front_matter::{self, PageFrontMatter, SectionFrontMatter};
 use super::{
     Asset, Item, Library, Page, PageId, Section, SectionId, SourceFile, rel_string, slugify,
 };
@@ -87,7 +87,7 @@ pub fn load(project: &Project) -> (Library, Diagnostics) {
     diags.extend(builder.check_unique_paths());
     let mut library = builder.finish();
     library.failed = failed;
-    sort_sections(&mut library);
+    super::order::sort_sections(&mut library);
     (library, diags)
 }
 
@@ -428,27 +428,12 @@ impl<'a> Builder<'a> {
             Some(s) => slugify(s),
             None => slugify(&stem),
         };
-        let path = match &meta.path {
-            Some(p) if p.split(['/', '\\']).any(|seg| seg == "..") || p.contains('\\') => {
-                return Err(Diagnostic::at_offset(
-                    &file.display,
-                    &file.text,
-                    file.key_offset("path"),
-                    4,
-                    format!("`path` must stay inside the site: `{p}`"),
-                )
-                .with_hint("write the URL path from the site's root, such as /about/"));
-            }
-            Some(p) => normalize_url_path(p),
-            None => {
-                let base = &self.sections[section].path;
-                if slug.is_empty() {
-                    base.clone()
-                } else {
-                    format!("{base}{slug}/")
-                }
-            }
-        };
+        let path = page_path(
+            &file,
+            meta.path.as_deref(),
+            &self.sections[section].path,
+            &slug,
+        )?;
         let id = self.pages.len();
         if bundle {
             self.page_of_bundle.insert(file_dir.to_path_buf(), id);
@@ -558,6 +543,30 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A page's URL path: its own `path`, else its section's path and slug.
+fn page_path(
+    file: &SourceFile,
+    own: Option<&str>,
+    section_path: &str,
+    slug: &str,
+) -> Result<String, Diagnostic> {
+    match own {
+        Some(p) if p.split(['/', '\\']).any(|seg| seg == "..") || p.contains('\\') => {
+            Err(Diagnostic::at_offset(
+                &file.display,
+                &file.text,
+                file.key_offset("path"),
+                4,
+                format!("`path` must stay inside the site: `{p}`"),
+            )
+            .with_hint("write the URL path from the site's root, such as /about/"))
+        }
+        Some(p) => Ok(normalize_url_path(p)),
+        None if slug.is_empty() => Ok(section_path.to_string()),
+        None => Ok(format!("{section_path}{slug}/")),
+    }
+}
+
 /// `about`, `/about`, `about/` all become `/about/`; `feed.xml` stays a file.
 fn normalize_url_path(p: &str) -> String {
     let trimmed = p.trim().trim_matches('/');
@@ -569,82 +578,6 @@ fn normalize_url_path(p: &str) -> String {
         format!("/{trimmed}")
     } else {
         format!("/{trimmed}/")
-    }
-}
-
-/// Orders each section's pages and subsections, adds the pages of
-/// transparent children to their parents, and links neighbours.
-fn sort_sections(lib: &mut Library) {
-    // Deepest first, so a transparent grandchild's pages bubble up.
-    let mut order: Vec<SectionId> = (0..lib.sections.len()).collect();
-    order.sort_by_key(|&id| std::cmp::Reverse(lib.sections[id].path.matches('/').count()));
-    for id in order {
-        let sort_by = lib.sections[id].meta.sort_by;
-        let mut pages = std::mem::take(&mut lib.sections[id].pages);
-        sort_pages(&lib.pages, &mut pages, sort_by);
-        if lib.sections[id].meta.transparent {
-            if let Some(parent) = lib.sections[id].parent {
-                lib.sections[parent].pages.extend(pages.iter().copied());
-            }
-        }
-        lib.sections[id].pages = pages;
-        let mut subs = std::mem::take(&mut lib.sections[id].subsections);
-        subs.sort_by(|&a, &b| {
-            let (sa, sb) = (&lib.sections[a], &lib.sections[b]);
-            (sa.meta.weight, &sa.path).cmp(&(sb.meta.weight, &sb.path))
-        });
-        lib.sections[id].subsections = subs;
-    }
-    // Neighbours follow the page's own section (not a transparent parent).
-    for id in 0..lib.sections.len() {
-        let own: Vec<PageId> = lib.sections[id]
-            .pages
-            .iter()
-            .copied()
-            .filter(|&p| lib.pages[p].section == id)
-            .collect();
-        for (i, &p) in own.iter().enumerate() {
-            lib.pages[p].lower = own.get(i + 1).copied();
-            lib.pages[p].higher = i.checked_sub(1).map(|j| own[j]);
-        }
-    }
-}
-
-fn sort_pages(pages: &[Page], ids: &mut [PageId], sort_by: SortBy) {
-    let by_path = |a: &PageId, b: &PageId| pages[*a].file.rel.cmp(&pages[*b].file.rel);
-    match sort_by {
-        SortBy::None => ids.sort_by(by_path),
-        SortBy::Date => ids.sort_by(|a, b| {
-            // Newest first; undated pages last.
-            let (da, db) = (
-                pages[*a].date.as_ref().map(|d| d.utc),
-                pages[*b].date.as_ref().map(|d| d.utc),
-            );
-            match (da, db) {
-                (Some(x), Some(y)) => y.cmp(&x).then_with(|| by_path(a, b)),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => by_path(a, b),
-            }
-        }),
-        SortBy::Weight => ids.sort_by(|a, b| {
-            let (wa, wb) = (
-                pages[*a].meta.weight.unwrap_or(i64::MAX),
-                pages[*b].meta.weight.unwrap_or(i64::MAX),
-            );
-            wa.cmp(&wb).then_with(|| by_path(a, b))
-        }),
-        SortBy::Title => ids.sort_by(|a, b| {
-            let t = |id: &PageId| {
-                pages[*id]
-                    .meta
-                    .title
-                    .clone()
-                    .unwrap_or_default()
-                    .to_lowercase()
-            };
-            t(a).cmp(&t(b)).then_with(|| by_path(a, b))
-        }),
     }
 }
 

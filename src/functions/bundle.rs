@@ -413,32 +413,10 @@ fn bundle_js(project: &Project, f: &Function, out_dir: &Path) -> Result<Bundle, 
     }
 
     let entry_in_zip = zip_path(&entry).unwrap_or_default();
-    let esm =
-        f.api == ApiVersion::V2 || f.language == Language::Ts || entry_in_zip.ends_with(".mjs");
-    let (root_name, root_text) = if f.api == ApiVersion::V2 {
+    if f.api == ApiVersion::V2 {
         files.insert(ADAPTER_FILE.to_string(), V2_ADAPTER.as_bytes().to_vec());
-        let routes = serde_json::to_string(&f.routes).unwrap_or_else(|_| "[]".into());
-        (
-            format!("{}.mjs", f.name),
-            format!(
-                "// Written by ssgx: runs a v2 function as Netlify's v1 handler.\n\
-                 import * as fn from './{entry_in_zip}';\n\
-                 import {{ callV2 }} from './{ADAPTER_FILE}';\n\
-                 const routes = {routes};\n\
-                 export const handler = (event, context) => callV2(fn.default, event, {{ routes, requestId: context && context.awsRequestId }});\n"
-            ),
-        )
-    } else if esm {
-        (
-            format!("{}.mjs", f.name),
-            format!("// Written by ssgx.\nexport * from './{entry_in_zip}';\n"),
-        )
-    } else {
-        (
-            format!("{}.js", f.name),
-            format!("// Written by ssgx.\nmodule.exports = require('./{entry_in_zip}');\n"),
-        )
-    };
+    }
+    let (root_name, root_text) = root_module(f, &entry_in_zip);
     files.insert(root_name, root_text.into_bytes());
 
     let zip = write_zip(&files)
@@ -450,6 +428,35 @@ fn bundle_js(project: &Project, f: &Function, out_dir: &Path) -> Result<Bundle, 
         path: dest,
         runtime: "js",
     })
+}
+
+/// The zip's root `NAME.js` or `NAME.mjs`, where Netlify looks for the
+/// `handler`: a re-export of the function's entry, or for a v2 function
+/// the shared adapter around its default export.
+fn root_module(f: &Function, entry_in_zip: &str) -> (String, String) {
+    let esm =
+        f.api == ApiVersion::V2 || f.language == Language::Ts || entry_in_zip.ends_with(".mjs");
+    if f.api == ApiVersion::V2 {
+        let routes = serde_json::to_string(&f.routes).unwrap_or_else(|_| "[]".into());
+        let text = format!(
+            "// Written by ssgx: runs a v2 function as Netlify's v1 handler.\n\
+             import * as fn from './{entry_in_zip}';\n\
+             import {{ callV2 }} from './{ADAPTER_FILE}';\n\
+             const routes = {routes};\n\
+             export const handler = (event, context) => callV2(fn.default, event, {{ routes, requestId: context && context.awsRequestId }});\n"
+        );
+        (format!("{}.mjs", f.name), text)
+    } else if esm {
+        (
+            format!("{}.mjs", f.name),
+            format!("// Written by ssgx.\nexport * from './{entry_in_zip}';\n"),
+        )
+    } else {
+        (
+            format!("{}.js", f.name),
+            format!("// Written by ssgx.\nmodule.exports = require('./{entry_in_zip}');\n"),
+        )
+    }
 }
 
 /// A reproducible zip: sorted entries, deflated, mode 0644, dated

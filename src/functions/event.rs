@@ -68,25 +68,28 @@ fn is_text_type(content_type: &str) -> bool {
         )
 }
 
-/// The v1 event for `req`. `request_id` also goes in `x-nf-request-id`.
-pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
-    // Header names lower-cased; repeats joined with ", " in the single map.
-    let mut multi_headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let add = |multi: &mut BTreeMap<String, Vec<String>>,
-               order: &mut Vec<String>,
-               name: &str,
-               value: &str| {
+/// Netlify's stand-in geolocation for local calls, base64 JSON.
+const LOCAL_GEO: &str = r#"{"city":"Local","country":{"code":"XX","name":"Local"},"subdivision":{"code":"XX","name":"Local"},"longitude":0,"latitude":0,"timezone":"UTC"}"#;
+
+/// Names lower-cased and in arrival order, each with all its values.
+type HeaderList = Vec<(String, Vec<String>)>;
+
+/// The request's headers plus those Netlify adds (`client-ip`,
+/// `x-nf-request-id`, ...), grouped by lower-cased name.
+fn headers_with_netlify_ones(req: &HttpRequest, request_id: &str) -> HeaderList {
+    let mut list: HeaderList = Vec::new();
+    let mut add = |name: &str, value: &str, only_if_missing: bool| {
         let name = name.to_ascii_lowercase();
-        if !multi.contains_key(&name) {
-            order.push(name.clone());
+        match list.iter_mut().find(|(n, _)| *n == name) {
+            Some(_) if only_if_missing => {}
+            Some((_, values)) => values.push(value.to_string()),
+            None => list.push((name, vec![value.to_string()])),
         }
-        multi.entry(name).or_default().push(value.to_string());
     };
     for (name, value) in &req.headers {
-        add(&mut multi_headers, &mut order, name, value);
+        add(name, value, false);
     }
-    let geo = BASE64.encode(r#"{"city":"Local","country":{"code":"XX","name":"Local"},"subdivision":{"code":"XX","name":"Local"},"longitude":0,"latitude":0,"timezone":"UTC"}"#);
+    let geo = BASE64.encode(LOCAL_GEO);
     for (name, value) in [
         ("x-forwarded-for", req.client_ip.as_str()),
         ("x-nf-request-id", request_id),
@@ -96,18 +99,28 @@ pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
         ("x-nf-site-id", "local"),
         ("x-nf-geo", geo.as_str()),
     ] {
-        if !multi_headers.contains_key(name) {
-            add(&mut multi_headers, &mut order, name, value);
-        }
+        add(name, value, true);
     }
-    let mut headers = Map::new();
-    let mut multi_value_headers = Map::new();
-    for name in &order {
-        let values = &multi_headers[name];
-        headers.insert(name.clone(), Value::String(values.join(", ")));
-        multi_value_headers.insert(name.clone(), json!(values));
-    }
+    list
+}
 
+/// The single-value map (repeats joined with ", ") and the multi-value map.
+fn single_and_multi<'a>(
+    pairs: impl Iterator<Item = (&'a String, &'a Vec<String>)>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    for (name, values) in pairs {
+        single.insert(name.clone(), Value::String(values.join(", ")));
+        multi.insert(name.clone(), json!(values));
+    }
+    (single, multi)
+}
+
+/// The v1 event for `req`. `request_id` also goes in `x-nf-request-id`.
+pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
+    let header_list = headers_with_netlify_ones(req, request_id);
+    let (headers, multi_value_headers) = single_and_multi(header_list.iter().map(|(n, v)| (n, v)));
     let mut query: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in form_urlencoded::parse(req.raw_query.as_bytes()) {
         query
@@ -115,13 +128,7 @@ pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
             .or_default()
             .push(v.into_owned());
     }
-    let single_query: Map<String, Value> = query
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.join(", "))))
-        .collect();
-    let multi_query: Map<String, Value> =
-        query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-
+    let (single_query, multi_query) = single_and_multi(query.iter());
     let raw_url = if req.raw_query.is_empty() {
         format!("{}{}", req.origin, req.path)
     } else {
@@ -147,9 +154,10 @@ pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
         },
     });
     if !req.body.is_empty() {
-        let content_type = multi_headers
-            .get("content-type")
-            .and_then(|v| v.first())
+        let content_type = header_list
+            .iter()
+            .find(|(n, _)| n == "content-type")
+            .and_then(|(_, v)| v.first())
             .map_or("", String::as_str);
         let text = if is_text_type(content_type) {
             std::str::from_utf8(&req.body).ok()

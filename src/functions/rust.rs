@@ -200,18 +200,7 @@ impl RustFunctions {
             .acquire()
             .await
             .map_err(|_| CallError::new("RuntimeError", "the function is stopping"))?;
-        let process = loop {
-            let candidate = pool.idle.lock().await.pop();
-            match candidate {
-                Some(p) if p.alive() => break p,
-                Some(_) => continue,
-                None => {
-                    let p = Arc::new(spawn(&function.name, &pool.binary, &self.env).await?);
-                    pool.all.lock().await.push(Arc::clone(&p));
-                    break p;
-                }
-            }
-        };
+        let process = self.idle_or_new(&pool, &function.name).await?;
         let id = event["requestContext"]["requestId"]
             .as_str()
             .unwrap_or("local")
@@ -241,43 +230,68 @@ impl RustFunctions {
             _ = async { exited.wait_for(|e| *e).await.map(|_| ()) } => None,
         };
         let Some(outcome) = outcome else {
-            let stderr = process.stderr();
-            return Err(CallError {
-                stack: stderr.clone(),
-                ..CallError::new(
-                    "Runtime.ExitError",
-                    format!(
-                        "the function process exited during the call; it restarts on the next call{}",
-                        if stderr.is_empty() {
-                            String::new()
-                        } else {
-                            format!(":\n{stderr}")
-                        }
-                    ),
-                )
-            });
+            return Err(exited_during_call(&process.stderr()));
         };
         pool.idle.lock().await.push(process);
         match outcome {
             Ok(response) => event::v1_response(&response).map_err(|e| CallError::new("Error", e.0)),
-            Err(error) => Err(CallError {
-                stack: error["stackTrace"]
-                    .as_array()
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })
-                    .unwrap_or_default(),
-                ..CallError::new(
-                    error["errorType"].as_str().unwrap_or("Error"),
-                    error["errorMessage"]
-                        .as_str()
-                        .unwrap_or("the function failed"),
-                )
-            }),
+            Err(error) => Err(runtime_api_error(&error)),
         }
+    }
+
+    /// A warm process of the pool, or a new one.
+    async fn idle_or_new(&self, pool: &Pool, name: &str) -> Result<Arc<Process>, CallError> {
+        loop {
+            let candidate = pool.idle.lock().await.pop();
+            match candidate {
+                Some(p) if p.alive() => return Ok(p),
+                Some(_) => continue,
+                None => {
+                    let p = Arc::new(spawn(name, &pool.binary, &self.env).await?);
+                    pool.all.lock().await.push(Arc::clone(&p));
+                    return Ok(p);
+                }
+            }
+        }
+    }
+}
+
+fn exited_during_call(stderr: &str) -> CallError {
+    let tail = if stderr.is_empty() {
+        String::new()
+    } else {
+        format!(":\n{stderr}")
+    };
+    CallError {
+        stack: stderr.to_string(),
+        ..CallError::new(
+            "Runtime.ExitError",
+            format!(
+                "the function process exited during the call; it restarts on the next call{tail}"
+            ),
+        )
+    }
+}
+
+/// What a function posted to `/invocation/{id}/error`.
+fn runtime_api_error(error: &Value) -> CallError {
+    let stack = error["stackTrace"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    CallError {
+        stack,
+        ..CallError::new(
+            error["errorType"].as_str().unwrap_or("Error"),
+            error["errorMessage"]
+                .as_str()
+                .unwrap_or("the function failed"),
+        )
     }
 }
 
@@ -406,23 +420,13 @@ async fn spawn(name: &str, binary: &Path, env: &[(String, String)]) -> Result<Pr
             )
         })?;
 
-    // Keep the last lines of stderr for error reports, and echo them.
     let stderr_tail = Arc::new(std::sync::Mutex::new(VecDeque::new()));
     if let Some(stderr) = child.stderr.take() {
-        let tail = Arc::clone(&stderr_tail);
-        let name = name.to_string();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                eprintln!("[{name}] {line}");
-                if let Ok(mut t) = tail.lock() {
-                    if t.len() == 20 {
-                        t.pop_front();
-                    }
-                    t.push_back(line);
-                }
-            }
-        });
+        tokio::spawn(echo_stderr(
+            name.to_string(),
+            stderr,
+            Arc::clone(&stderr_tail),
+        ));
     }
     let (exited_tx, exited_rx) = tokio::sync::watch::channel(false);
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
@@ -442,6 +446,25 @@ async fn spawn(name: &str, binary: &Path, env: &[(String, String)]) -> Result<Pr
         stderr_tail,
         server,
     })
+}
+
+/// Echoes a function's stderr with its name in front, and keeps the last
+/// 20 lines for the error report when the process dies.
+async fn echo_stderr(
+    name: String,
+    stderr: tokio::process::ChildStderr,
+    tail: Arc<std::sync::Mutex<VecDeque<String>>>,
+) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        eprintln!("[{name}] {line}");
+        if let Ok(mut t) = tail.lock() {
+            if t.len() == 20 {
+                t.pop_front();
+            }
+            t.push_back(line);
+        }
+    }
 }
 
 async fn next(State(state): State<Arc<ApiState>>) -> impl IntoResponse {

@@ -192,6 +192,12 @@ fn render_markdown(
     if !diags.is_empty() {
         return Err(diags);
     }
+    diags.extend(check_anchors(lib, &pages, &sections));
+    diags.into_result((pages, sections))
+}
+
+/// Each `@/page.md#anchor` names a heading the target really has.
+fn check_anchors(lib: &Library, pages: &[Rendered], sections: &[Rendered]) -> Vec<Diagnostic> {
     let ids_of = |item: Item| match item {
         Item::Page(id) => &pages[id].heading_ids,
         Item::Section(id) => &sections[id].heading_ids,
@@ -201,33 +207,30 @@ fn render_markdown(
         .iter()
         .map(|p| &p.file)
         .chain(lib.sections.iter().map(|s| &s.file));
+    let mut diags = Vec::new();
     for (file, rendered) in files.zip(pages.iter().chain(sections.iter())) {
         for link in &rendered.internal_links {
             let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else {
                 continue;
             };
             if !ids_of(target).iter().any(|id| id == anchor) {
+                let message = format!(
+                    "broken anchor: `@/{}` has no heading with id `{anchor}`",
+                    link.target
+                );
+                let hint = format!(
+                    "headings of {} have the ids: {}",
+                    link.target,
+                    preview(ids_of(target))
+                );
                 diags.push(
-                    Diagnostic::at_offset(
-                        &file.display,
-                        &file.text,
-                        link.offset,
-                        0,
-                        format!(
-                            "broken anchor: `@/{}` has no heading with id `{anchor}`",
-                            link.target
-                        ),
-                    )
-                    .with_hint(format!(
-                        "headings of {} have the ids: {}",
-                        link.target,
-                        preview(ids_of(target))
-                    )),
+                    Diagnostic::at_offset(&file.display, &file.text, link.offset, 0, message)
+                        .with_hint(hint),
                 );
             }
         }
     }
-    diags.into_result((pages, sections))
+    diags
 }
 
 /// Resident and peak memory, for the debug log (Linux only).

@@ -45,59 +45,8 @@ impl Templates {
     /// site's `templates/`; a later layer overrides a template of the same
     /// name. All syntax errors are reported together.
     pub fn load(project: &Project) -> Result<Templates, Diagnostics> {
-        let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
-        for (name, source) in embedded::DEFAULT_THEME_TEMPLATES {
-            origins.insert(
-                name.to_string(),
-                Origin {
-                    display: Path::new("(built-in theme)/templates").join(name),
-                    source: Arc::from(*source),
-                },
-            );
-        }
+        let origins = collect_templates(project)?;
         let mut diags = Diagnostics::default();
-        let mut layers = Vec::new();
-        if let Some(theme) = &project.theme_dir {
-            layers.push(theme.join("templates"));
-        }
-        layers.push(project.templates_dir.clone());
-        for dir in layers.iter().filter(|d| d.is_dir()) {
-            for entry in WalkDir::new(dir)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(Result::ok)
-            {
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let Ok(rel) = entry.path().strip_prefix(dir) else {
-                    continue;
-                };
-                let name = crate::content::rel_string(rel);
-                let display = project.display_path(entry.path()).to_path_buf();
-                match std::fs::read_to_string(entry.path()) {
-                    Ok(text) => {
-                        origins.insert(
-                            name,
-                            Origin {
-                                display,
-                                source: Arc::from(text),
-                            },
-                        );
-                    }
-                    Err(e) => diags.push(Diagnostic::in_file(
-                        &display,
-                        1,
-                        1,
-                        format!("cannot read this template: {e}"),
-                    )),
-                }
-            }
-        }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-
         // Parse each template alone first, so every syntax error is found
         // (Tera stops at the first one when given the whole set).
         for (name, origin) in &origins {
@@ -221,6 +170,61 @@ fn escape_html(input: &str) -> String {
         }
     }
     out
+}
+
+/// Every template by name, each layer overriding the one before: the
+/// embedded default theme, the project's theme, the site's `templates/`.
+/// Hidden files (editor droppings) are not templates.
+fn collect_templates(project: &Project) -> Result<BTreeMap<String, Origin>, Diagnostics> {
+    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
+    for (name, source) in embedded::DEFAULT_THEME_TEMPLATES {
+        let display = Path::new("(built-in theme)/templates").join(name);
+        origins.insert(
+            name.to_string(),
+            Origin {
+                display,
+                source: Arc::from(*source),
+            },
+        );
+    }
+    let mut diags = Diagnostics::default();
+    let layers = project
+        .theme_dir
+        .iter()
+        .map(|t| t.join("templates"))
+        .chain([project.templates_dir.clone()]);
+    for dir in layers.filter(|d| d.is_dir()) {
+        let entries = WalkDir::new(&dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok);
+        for entry in entries.filter(|e| {
+            e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.')
+        }) {
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            let display = project.display_path(entry.path()).to_path_buf();
+            match std::fs::read_to_string(entry.path()) {
+                Ok(text) => {
+                    origins.insert(
+                        crate::content::rel_string(rel),
+                        Origin {
+                            display,
+                            source: Arc::from(text),
+                        },
+                    );
+                }
+                Err(e) => diags.push(Diagnostic::in_file(
+                    &display,
+                    1,
+                    1,
+                    format!("cannot read this template: {e}"),
+                )),
+            }
+        }
+    }
+    diags.into_result(origins)
 }
 
 fn runtime_hint(message: &str) -> String {
