@@ -201,6 +201,26 @@ fn bundles_are_what_netlify_takes() {
         assert_eq!(runtime_of(js).as_deref(), Some("js"), "{js} in {stdout}");
     }
 
+    // The bundle carries the npm package and the relative module it uses.
+    let archive =
+        zip::ZipArchive::new(std::fs::File::open(out.join("uses-dep.zip")).unwrap()).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect();
+    for expected in [
+        "node_modules/tiny-greeter/index.js",
+        "node_modules/tiny-greeter/package.json",
+        "functions/lib/shout.js",
+        "functions/uses-dep.js",
+        "uses-dep.js",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+
     // Each JavaScript bundle, unpacked, answers under lambda-local.
     let event = |path: &str, query: Value| {
         json!({
@@ -234,6 +254,12 @@ fn bundles_are_what_netlify_takes() {
             event("/hello/ada", json!({})),
             200,
             Some("hello ada"),
+        ),
+        (
+            "uses-dep",
+            event("/.netlify/functions/uses-dep", json!({})),
+            200,
+            Some("GREETINGS, ADA!"),
         ),
     ] {
         let unpacked = tempfile::tempdir().unwrap();
