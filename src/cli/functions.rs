@@ -97,14 +97,7 @@ fn load(root: &std::path::Path) -> Result<Arc<Project>, Error> {
 fn build(root: PathBuf) -> Result<(), Error> {
     let project = load(&root)?;
     let found = functions::discover(&project)?;
-    let started = std::time::Instant::now();
-    let bundles = functions::bundle::bundle_all(
-        &project,
-        &found,
-        &project.functions_output_dir,
-        &functions::target_dir(&project),
-    )?;
-    for b in &bundles {
+    for b in bundle(&project, &found)? {
         println!(
             "{:<24} {:<3} {}",
             b.name,
@@ -112,15 +105,26 @@ fn build(root: PathBuf) -> Result<(), Error> {
             project.display_path(&b.path).display()
         );
     }
+    Ok(())
+}
+
+/// Bundles `found` for Netlify and says where (`ssgx build` and
+/// `ssgx functions build`).
+pub fn bundle(
+    project: &Project,
+    found: &[functions::Function],
+) -> Result<Vec<functions::bundle::Bundle>, Error> {
+    let started = std::time::Instant::now();
+    let out = &project.functions_output_dir;
+    let bundles =
+        functions::bundle::bundle_all(project, found, out, &functions::target_dir(project))?;
     eprintln!(
         "Bundled {} function(s) into {}/ in {} ms",
         bundles.len(),
-        project
-            .display_path(&project.functions_output_dir)
-            .display(),
+        project.display_path(out).display(),
         started.elapsed().as_millis()
     );
-    Ok(())
+    Ok(bundles)
 }
 
 fn list(root: PathBuf) -> Result<(), Error> {

@@ -136,22 +136,7 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
     let mut rendered = site::render(project)?;
     rendered.append_redirects(&ssgx::functions::bundle::redirect_rules(&found))?;
     if with_functions && !found.is_empty() {
-        let bundled = std::time::Instant::now();
-        let target = ssgx::functions::target_dir(project);
-        let bundles = ssgx::functions::bundle::bundle_all(
-            project,
-            &found,
-            &project.functions_output_dir,
-            &target,
-        )?;
-        eprintln!(
-            "Bundled {} function(s) into {}/ in {} ms",
-            bundles.len(),
-            project
-                .display_path(&project.functions_output_dir)
-                .display(),
-            bundled.elapsed().as_millis()
-        );
+        functions::bundle(project, &found)?;
     }
     let report = site::write(project, rendered, start)?;
     let out = project
