@@ -201,12 +201,7 @@ async fn invoke(args: InvokeArgs) -> Result<(), Error> {
                         "pass a JSON object, e.g. --event @event.json",
                     )
                 })?;
-            match runtime
-                .functions()
-                .await
-                .into_iter()
-                .find(|f| f.name == name)
-            {
+            match runtime.function(&name).await {
                 Some(f) => runtime.call(&f, event, BTreeMap::new()).await,
                 None => Err(functions::CallError::new(
                     "NotFound",

@@ -281,6 +281,11 @@ impl Runtime {
         Ok(())
     }
 
+    /// One function by name.
+    pub async fn function(&self, name: &str) -> Option<Function> {
+        self.state.lock().await.functions.get(name).cloned()
+    }
+
     pub async fn functions(&self) -> Vec<Function> {
         self.state
             .lock()

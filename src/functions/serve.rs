@@ -88,11 +88,7 @@ pub async fn handle(runtime: &Runtime, request: Request) -> Response<Body> {
         client_ip,
     };
 
-    let function = runtime
-        .functions()
-        .await
-        .into_iter()
-        .find(|f| f.name == name);
+    let function = runtime.function(&name).await;
     let scheduled = function.as_ref().is_some_and(|f| f.kind == Kind::Scheduled);
     if let Some(f) = function.filter(|f| f.kind == Kind::Scheduled) {
         scheduled_request(&mut http, &name, f.schedule.as_deref());
