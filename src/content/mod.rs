@@ -116,10 +116,6 @@ pub struct Library {
 }
 
 impl Library {
-    pub fn root(&self) -> &Section {
-        &self.sections[0]
-    }
-
     /// Frees the Markdown sources once no later stage reports errors in
     /// them: on a big site they are a large share of the build's memory.
     pub fn release_sources(&mut self) {
@@ -133,14 +129,6 @@ impl Library {
             file.text = Arc::clone(&empty);
             file.front_matter = 0..0;
             file.body_start = 0;
-        }
-    }
-
-    /// The file of a page or section.
-    pub fn file(&self, item: Item) -> &SourceFile {
-        match item {
-            Item::Page(id) => &self.pages[id].file,
-            Item::Section(id) => &self.sections[id].file,
         }
     }
 

@@ -77,13 +77,6 @@ pub struct Function {
     pub settings: FunctionSettings,
 }
 
-impl Function {
-    /// The URL it answers by default: `/.netlify/functions/NAME`.
-    pub fn default_url(&self) -> String {
-        format!("/.netlify/functions/{}", self.name)
-    }
-}
-
 /// `^[A-Za-z0-9_-]+$`: what Netlify accepts as a function name.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()

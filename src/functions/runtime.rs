@@ -269,18 +269,6 @@ impl Runtime {
         Ok(())
     }
 
-    /// Finds the functions again, rebuilds Rust ones and restarts the Node
-    /// host, so edits to any module a function imports take effect.
-    pub async fn reload(&self) -> Result<(), RuntimeError> {
-        let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
-        self.install(functions).await?;
-        let old = self.state.lock().await.node.take();
-        if let Some(node) = old {
-            node.stop().await;
-        }
-        Ok(())
-    }
-
     /// One function by name.
     pub async fn function(&self, name: &str) -> Option<Function> {
         self.state.lock().await.functions.get(name).cloned()
