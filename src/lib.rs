@@ -4,7 +4,8 @@
 //! way, and a lower module never imports a higher one:
 //!
 //! `project` → `content` → `markdown` → `templates` → `site` → `output`,
-//! and `functions` (discover, run, bundle) beside them.
+//! and `functions` (discover, run, bundle) and `netlify` (redirect and
+//! header rules) beside them; `dev` (the dev server) sits on top.
 //!
 //! The binary (`main.rs`) is the only place that knows about terminals and
 //! exit codes; everything here returns [`error::Error`] or
@@ -15,6 +16,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod functions;
 pub mod markdown;
+pub mod netlify;
 pub mod output;
 pub mod project;
 pub mod site;
