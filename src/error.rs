@@ -47,6 +47,51 @@ impl Error {
         Error::io(format!("{what} {}", path.display()), source)
     }
 
+    /// The error as a person reads it: every diagnostic with its snippet
+    /// and hint. `color` adds terminal colours.
+    pub fn render(&self, color: bool) -> String {
+        use std::fmt::Write;
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let handler = miette::GraphicalReportHandler::new_themed(theme);
+        let mut out = String::new();
+        match self {
+            Error::Site(diags) => {
+                for d in &diags.0 {
+                    let _ = writeln!(out, "error: {}", d.location());
+                    if handler.render_report(&mut out, d).is_err() {
+                        let _ = writeln!(out, "error: {d}");
+                    }
+                }
+                let n = diags.0.len();
+                let _ = writeln!(
+                    out,
+                    "error: the build failed with {n} error{}; nothing was written",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            Error::Usage { message, hint } => {
+                let _ = writeln!(out, "error: {message}");
+                if let Some(hint) = hint {
+                    let _ = writeln!(out, "  help: {hint}");
+                }
+            }
+            Error::Io { .. } => {
+                let mut chain = self.to_string();
+                let mut source = std::error::Error::source(self);
+                while let Some(s) = source {
+                    chain.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                let _ = writeln!(out, "error: {chain}");
+            }
+        }
+        out
+    }
+
     /// True for mistakes the user can fix in their files or flags.
     pub fn is_user_error(&self) -> bool {
         matches!(self, Error::Site(_) | Error::Usage { .. })

@@ -12,6 +12,7 @@
 //! [`diagnostics::Diagnostics`].
 
 pub mod content;
+pub mod dev;
 pub mod diagnostics;
 pub mod error;
 pub mod functions;

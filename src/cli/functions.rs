@@ -322,7 +322,7 @@ async fn serve(root: PathBuf, host: &str, port: u16, release: bool) -> Result<()
     let app = functions::serve::router(runtime.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(ssgx::dev::shutdown_signal())
         .await
         .map_err(|e| Error::io("the server failed", e))?;
     runtime.stop().await;
@@ -330,95 +330,18 @@ async fn serve(root: PathBuf, host: &str, port: u16, release: bool) -> Result<()
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
-}
-
-/// Editor droppings and build output that must not trigger a reload.
-fn ignored(path: &std::path::Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name == "4913"
-        || path
-            .components()
-            .any(|c| c.as_os_str() == "target" || c.as_os_str() == ".ssgx")
-}
-
 /// Watches the functions folder and netlify.toml; each burst of edits
-/// (20 ms apart) reloads what it touched while the server keeps serving.
-fn watch_functions(
-    project: &Project,
-    runtime: Runtime,
-) -> Result<notify::RecommendedWatcher, Error> {
-    use notify::{RecursiveMode, Watcher};
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<std::path::PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        // Reading a file (discovery, cargo) is an event too: only writes,
-        // creations, renames and removals count.
-        let Ok(event) = event else { return };
-        let counts = match event.kind {
-            notify::EventKind::Create(_) | notify::EventKind::Remove(_) => true,
-            notify::EventKind::Modify(notify::event::ModifyKind::Metadata(_)) => false,
-            notify::EventKind::Modify(_) => true,
-            _ => false,
-        };
-        if counts {
-            for path in event.paths {
-                if !ignored(&path) {
-                    let _ = tx.send(path);
-                }
-            }
-        }
-    })
-    .map_err(|e| {
-        Error::io(
-            "cannot watch the functions folder",
-            std::io::Error::other(e),
-        )
-    })?;
-    if project.functions_dir.is_dir() {
-        watcher
-            .watch(&project.functions_dir, RecursiveMode::Recursive)
-            .map_err(|e| {
-                Error::io(
-                    "cannot watch the functions folder",
-                    std::io::Error::other(e),
-                )
-            })?;
-    }
-    let netlify_toml = project.root.join("netlify.toml");
-    if netlify_toml.is_file() {
-        let _ = watcher.watch(&netlify_toml, RecursiveMode::NonRecursive);
-    }
+/// reloads what it touched while the server keeps serving.
+fn watch_functions(project: &Project, runtime: Runtime) -> Result<ssgx::dev::watch::Watch, Error> {
+    let files = vec![project.root.join("netlify.toml")];
+    let ignored = vec![project.functions_output_dir.clone()];
+    let (watch, mut batches) = ssgx::dev::watch::Watch::start(
+        std::slice::from_ref(&project.functions_dir),
+        &files,
+        ignored,
+    )?;
     tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut changed = vec![first];
-            // Coalesce the rest of the burst.
-            while let Ok(Some(more)) =
-                tokio::time::timeout(std::time::Duration::from_millis(20), rx.recv()).await
-            {
-                changed.push(more);
-            }
-            changed.sort();
-            changed.dedup();
+        while let Some(changed) = batches.recv().await {
             let started = std::time::Instant::now();
             match runtime.reload_changed(&changed).await {
                 Ok(()) => {
@@ -431,5 +354,5 @@ fn watch_functions(
             }
         }
     });
-    Ok(watcher)
+    Ok(watch)
 }

@@ -11,9 +11,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use miette::{GraphicalReportHandler, GraphicalTheme};
-
-use ssgx::diagnostics::Diagnostic;
 use ssgx::project::{Overrides, Project};
 use ssgx::{Error, site};
 
@@ -27,6 +24,7 @@ Examples:
   ssgx build                         build the site in this folder into public/
   ssgx build --root docs             build the site in docs/
   ssgx build --base-url https://example.com --drafts
+  ssgx dev                           serve with live reload at http://127.0.0.1:8888/
   ssgx functions list                list the functions in functions/
   ssgx functions serve --port 9999   serve /.netlify/functions/* locally
   ssgx new function hello --lang js  scaffold a working function
@@ -62,6 +60,31 @@ enum Command {
         /// Skip bundling the functions in functions/ for deploy.
         #[arg(long)]
         no_functions: bool,
+    },
+    /// Serve the site with live reload, its functions and Netlify's rules.
+    #[command(after_help = EXAMPLES)]
+    Dev {
+        /// The site's folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (default: [dev] port of netlify.toml, else 8888).
+        #[arg(long, short)]
+        port: Option<u16>,
+        /// Address to listen on; 0.0.0.0 opens the server to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Fail when the port is busy instead of taking the next free one.
+        #[arg(long)]
+        strict_port: bool,
+        /// Include pages and sections marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Let proxy rewrites (200 to an absolute URL) reach other machines.
+        #[arg(long)]
+        allow_proxy: bool,
+        /// Build Rust functions with the release profile.
+        #[arg(long)]
+        release: bool,
     },
     /// Work with the functions in functions/ (list, invoke, serve).
     Functions {
@@ -123,6 +146,31 @@ fn run(command: Command) -> Result<(), Error> {
             };
             build(&Project::load(&root, &overrides)?, !no_functions)
         }
+        Command::Dev {
+            root,
+            port,
+            host,
+            strict_port,
+            drafts,
+            allow_proxy,
+            release,
+        } => {
+            let options = ssgx::dev::DevOptions {
+                root,
+                host,
+                port,
+                strict_port,
+                drafts,
+                allow_proxy,
+                release,
+                color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::io("cannot start the async runtime", e))?
+                .block_on(ssgx::dev::run(options))
+        }
         Command::Functions { command } => functions::run(command),
         Command::New { what } => scaffold::run(what),
     }
@@ -158,45 +206,6 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
 
 /// Prints an error for a person: every diagnostic with its snippet.
 fn report(error: &Error) {
-    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme);
-    let render = |d: &Diagnostic| {
-        let mut out = String::new();
-        match handler.render_report(&mut out, d) {
-            Ok(()) => eprint!("{out}"),
-            Err(_) => eprintln!("error: {d}"),
-        }
-    };
-    match error {
-        Error::Site(diags) => {
-            for d in &diags.0 {
-                eprintln!("error: {}", d.location());
-                render(d);
-            }
-            let n = diags.0.len();
-            eprintln!(
-                "error: the build failed with {n} error{}; nothing was written",
-                if n == 1 { "" } else { "s" }
-            );
-        }
-        Error::Usage { message, hint } => {
-            eprintln!("error: {message}");
-            if let Some(hint) = hint {
-                eprintln!("  help: {hint}");
-            }
-        }
-        Error::Io { .. } => {
-            let mut chain = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(s) = source {
-                chain.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            eprintln!("error: {chain}");
-        }
-    }
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    eprint!("{}", error.render(color));
 }

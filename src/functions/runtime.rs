@@ -269,6 +269,15 @@ impl Runtime {
         Ok(())
     }
 
+    /// Functions whose last build failed, with the compiler's message
+    /// (Rust functions that no longer exist are left out).
+    pub async fn build_errors(&self) -> Vec<(String, String)> {
+        let known: Vec<String> = self.state.lock().await.functions.keys().cloned().collect();
+        let mut errors = self.rust.build_errors().await;
+        errors.retain(|(name, _)| known.contains(name));
+        errors
+    }
+
     /// One function by name.
     pub async fn function(&self, name: &str) -> Option<Function> {
         self.state.lock().await.functions.get(name).cloned()

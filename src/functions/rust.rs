@@ -158,6 +158,15 @@ impl RustFunctions {
         self.failed.lock().await.get(name).cloned()
     }
 
+    /// Every function whose last build failed, with the compiler's message.
+    pub async fn build_errors(&self) -> Vec<(String, String)> {
+        let failed = self.failed.lock().await;
+        let mut errors: Vec<(String, String)> =
+            failed.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        errors.sort();
+        errors
+    }
+
     /// Stops the processes of functions that no longer exist.
     pub async fn retain(&self, names: &[String]) {
         let gone: Vec<Arc<Pool>> = {

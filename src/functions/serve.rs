@@ -41,10 +41,22 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
 
 /// Answers one request with the function its path reaches (404 if none).
 pub async fn handle(runtime: &Runtime, request: Request) -> Response<Body> {
-    let path = request.uri().path().to_string();
-    let Some((name, params)) = runtime.route(&path).await else {
+    let Some((name, params)) = runtime.route(request.uri().path()).await else {
         return plain(StatusCode::NOT_FOUND, "404 Not Found");
     };
+    call(runtime, request, &name, params).await
+}
+
+/// Calls function `name` with the request. The event's path is the one
+/// the client asked for, also when a rewrite chose the function.
+pub async fn call(
+    runtime: &Runtime,
+    request: Request,
+    name: &str,
+    params: std::collections::BTreeMap<String, String>,
+) -> Response<Body> {
+    let name = name.to_string();
+    let path = request.uri().path().to_string();
     let html = accepts_html(&request);
     let client_ip = request
         .extensions()

@@ -1,0 +1,488 @@
+//! `ssgx dev`: serves the site from memory, rebuilds on edits, reloads the
+//! browser, runs the functions behind `/.functions/*`, and applies
+//! netlify.toml's and `_redirects`/`_headers`' rules as Netlify would.
+//! `public/` is never touched.
+//!
+//! Public surface: [`DevOptions`] and [`run`]. Inside: [`snapshot`] (one
+//! rendered state), [`server`] (request → response), [`proxy`], [`reload`]
+//! (event stream, client script), [`watch`] (debounced file events; also
+//! used by `ssgx functions serve`).
+
+mod proxy;
+pub mod reload;
+mod server;
+mod snapshot;
+pub mod watch;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use tokio::sync::watch as state_watch;
+
+use crate::error::Error;
+use crate::functions::{self, Runtime, RuntimeError, RuntimeOptions};
+use crate::project::{Overrides, Project};
+use crate::site;
+use reload::Hub;
+use snapshot::Snapshot;
+
+/// How `ssgx dev` was asked to run.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    pub root: PathBuf,
+    pub host: String,
+    /// `None`: netlify.toml's `[dev] port`, else 8888.
+    pub port: Option<u16>,
+    /// Fail instead of taking the next free port.
+    pub strict_port: bool,
+    pub drafts: bool,
+    /// Let proxy rewrites reach hosts other than this machine.
+    pub allow_proxy: bool,
+    /// Build Rust functions with the release profile.
+    pub release: bool,
+    /// Colour in terminal messages.
+    pub color: bool,
+}
+
+/// Where the function runtime is: it starts in the background, so the site
+/// is served while Rust functions compile.
+#[derive(Clone)]
+enum FunctionsState {
+    Starting,
+    Ready(Runtime),
+    Unavailable,
+}
+
+/// The running dev server's shared state.
+pub struct Dev {
+    root: PathBuf,
+    overrides: Overrides,
+    project: RwLock<Arc<Project>>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    functions: state_watch::Receiver<FunctionsState>,
+    hub: Hub,
+    allow_proxy: bool,
+    color: bool,
+    http: reqwest::Client,
+    site_error: Mutex<Option<String>>,
+    function_error: Mutex<Option<String>>,
+}
+
+impl Dev {
+    fn project(&self) -> Arc<Project> {
+        Arc::clone(&self.project.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The runtime to ask about `path`. Function URLs wait for it to
+    /// start; other paths only use it once it is ready.
+    async fn functions_for(&self, path: &str) -> Option<Runtime> {
+        let mut rx = self.functions.clone();
+        let is_function_url =
+            path.starts_with("/.netlify/functions/") || path.starts_with("/.functions/");
+        if is_function_url {
+            let _ = rx
+                .wait_for(|s| !matches!(s, FunctionsState::Starting))
+                .await;
+        }
+        match &*rx.borrow() {
+            FunctionsState::Ready(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    /// Renders the whole site in memory and swaps it in; pages are told to
+    /// reload (or swap stylesheets) when outputs changed. A failed build
+    /// keeps the previous snapshot serving and shows the error.
+    async fn rebuild_site(&self, touched: &[PathBuf]) {
+        let project = self.project();
+        let started = Instant::now();
+        let rendered = tokio::task::spawn_blocking(move || render_snapshot(&project)).await;
+        let snapshot = match rendered {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                eprint!("{}", e.render(self.color));
+                self.set_site_error(Some(e.render(false)));
+                return;
+            }
+            Err(e) => {
+                let message = format!("error: the build stopped unexpectedly: {e}\n");
+                eprint!("{message}");
+                self.set_site_error(Some(message));
+                return;
+            }
+        };
+        for problem in &snapshot.rule_problems {
+            tracing::warn!("{}: {}", problem.location(), problem.message);
+        }
+        let changed = self.snapshot().changed_paths(&snapshot, touched);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        self.set_site_error(None);
+        if !touched.is_empty() {
+            eprintln!(
+                "Rebuilt in {} ms: {} output file(s) changed",
+                started.elapsed().as_millis(),
+                changed.len()
+            );
+        }
+        self.hub.built(&changed);
+    }
+
+    /// Reloads ssgx.toml and netlify.toml; on an error the old settings
+    /// stay and the error shows.
+    fn reload_project(&self) -> bool {
+        match Project::load(&self.root, &self.overrides) {
+            Ok(p) => {
+                *self.project.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(p);
+                true
+            }
+            Err(e) => {
+                eprint!("{}", e.render(self.color));
+                self.set_site_error(Some(e.render(false)));
+                false
+            }
+        }
+    }
+
+    fn set_site_error(&self, error: Option<String>) {
+        *self.site_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+        self.publish_errors();
+    }
+
+    fn set_function_error(&self, error: Option<String>) {
+        *self
+            .function_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = error;
+        self.publish_errors();
+    }
+
+    /// The overlay shows the site's and the functions' errors together.
+    fn publish_errors(&self) {
+        let site = self
+            .site_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let functions = self
+            .function_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let text: Vec<String> = [site, functions].into_iter().flatten().collect();
+        self.hub
+            .set_error((!text.is_empty()).then(|| text.join("\n")));
+    }
+
+    /// Reloads the functions a batch of edits touched, then shows any
+    /// function that no longer builds.
+    async fn reload_functions(&self, changed: &[PathBuf]) {
+        let Some(runtime) = self.functions_for("/.functions/").await else {
+            return;
+        };
+        let started = Instant::now();
+        match runtime.reload_changed(changed).await {
+            Ok(()) => {
+                eprintln!("Functions reloaded in {} ms", started.elapsed().as_millis());
+                self.show_function_errors(&runtime).await;
+            }
+            Err(RuntimeError::Discovery(d)) => {
+                let e = Error::Site(d);
+                eprint!("{}", e.render(self.color));
+                self.set_function_error(Some(e.render(false)));
+            }
+            Err(e) => {
+                eprintln!("error: functions not reloaded: {e}");
+                self.set_function_error(Some(format!("error: {e}\n")));
+            }
+        }
+    }
+
+    async fn show_function_errors(&self, runtime: &Runtime) {
+        let errors = runtime.build_errors().await;
+        let text = errors
+            .iter()
+            .map(|(name, output)| format!("error: function `{name}` does not compile:\n{output}\n"))
+            .collect::<String>();
+        self.set_function_error((!text.is_empty()).then_some(text));
+    }
+}
+
+/// Renders the site into a new snapshot, with the function rewrite that
+/// `ssgx build` adds to `_redirects`.
+fn render_snapshot(project: &Project) -> Result<Snapshot, Error> {
+    let mut rendered = site::render(project)?;
+    if let Ok(found) = functions::discover(project) {
+        rendered.append_redirects(&functions::bundle::redirect_rules(&found))?;
+    }
+    Ok(Snapshot::new(project, rendered.files))
+}
+
+/// Runs the dev server until Ctrl-C or SIGTERM.
+pub async fn run(options: DevOptions) -> Result<(), Error> {
+    let started = Instant::now();
+    let base = Overrides {
+        drafts: options.drafts,
+        ..Overrides::default()
+    };
+    let first = Project::load(&options.root, &base)?;
+    let port = options.port.or(first.netlify.dev.port).unwrap_or(8888);
+    let listener = bind(&options.host, port, options.strict_port).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("cannot read the bound address", e))?;
+    let url_host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let url = if addr.is_ipv6() {
+        format!("http://[{url_host}]:{}", addr.port())
+    } else {
+        format!("http://{url_host}:{}", addr.port())
+    };
+    let overrides = Overrides {
+        base_url: Some(url.clone()),
+        ..base
+    };
+    let project = Arc::new(Project::load(&options.root, &overrides)?);
+    let (functions_tx, functions_rx) = state_watch::channel(FunctionsState::Starting);
+    let dev = Arc::new(Dev {
+        root: options.root.clone(),
+        overrides,
+        project: RwLock::new(Arc::clone(&project)),
+        snapshot: RwLock::default(),
+        functions: functions_rx,
+        hub: Hub::default(),
+        allow_proxy: options.allow_proxy,
+        color: options.color,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::io("cannot start the proxy client", std::io::Error::other(e)))?,
+        site_error: Mutex::default(),
+        function_error: Mutex::default(),
+    });
+
+    dev.rebuild_site(&[]).await;
+    let pages = dev.snapshot().files.len();
+    eprintln!(
+        "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
+        project.display_path(&project.root).display(),
+        started.elapsed().as_millis()
+    );
+    if addr.port() != port {
+        eprintln!("  (port {port} was busy; took {})", addr.port());
+    }
+
+    start_functions(Arc::clone(&dev), &project, options.release, functions_tx);
+    let (_watch, batches) = watch_site(&project)?;
+    tokio::spawn(react_to_edits(Arc::clone(&dev), batches, _watch));
+
+    let app = Router::new()
+        .fallback(serve_logged)
+        .with_state(Arc::clone(&dev))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Error::io("the server failed", e))?;
+    let state = dev.functions.borrow().clone();
+    if let FunctionsState::Ready(runtime) = state {
+        runtime.stop().await;
+    }
+    eprintln!("Stopped.");
+    Ok(())
+}
+
+/// Starts the function runtime in the background (Rust functions compile
+/// first) and tells waiting requests when it is ready.
+fn start_functions(
+    dev: Arc<Dev>,
+    project: &Arc<Project>,
+    release: bool,
+    tx: state_watch::Sender<FunctionsState>,
+) {
+    let project = Arc::clone(project);
+    tokio::spawn(async move {
+        let options = RuntimeOptions {
+            release,
+            ..RuntimeOptions::default()
+        };
+        match Runtime::start(project, options).await {
+            Ok(runtime) => {
+                runtime.run_schedules().await;
+                let names: Vec<String> = runtime
+                    .functions()
+                    .await
+                    .into_iter()
+                    .map(|f| f.name)
+                    .collect();
+                if !names.is_empty() {
+                    eprintln!(
+                        "Functions ready at /.functions/ and /.netlify/functions/: {}",
+                        names.join(", ")
+                    );
+                }
+                dev.show_function_errors(&runtime).await;
+                let _ = tx.send(FunctionsState::Ready(runtime));
+            }
+            Err(e) => {
+                let e = Error::from(e);
+                eprint!("{}", e.render(dev.color));
+                dev.set_function_error(Some(e.render(false)));
+                let _ = tx.send(FunctionsState::Unavailable);
+            }
+        }
+    });
+}
+
+/// The folders and files whose edits matter.
+fn watch_site(
+    project: &Project,
+) -> Result<
+    (
+        watch::Watch,
+        tokio::sync::mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    ),
+    Error,
+> {
+    let mut dirs = vec![
+        project.content_dir.clone(),
+        project.templates_dir.clone(),
+        project.static_dir.clone(),
+        project.functions_dir.clone(),
+    ];
+    dirs.extend(project.theme_dir.clone());
+    dirs.sort();
+    dirs.dedup();
+    let files = vec![
+        project.root.join(crate::project::CONFIG_FILE),
+        project
+            .root
+            .join(crate::project::netlify_toml::NETLIFY_FILE),
+    ];
+    let ignored = vec![
+        project.output_dir.clone(),
+        project.functions_output_dir.clone(),
+        project.root.join(".netlify"),
+        project.root.join(".ssgx"),
+    ];
+    watch::Watch::start(&dirs, &files, ignored)
+}
+
+/// Each batch of edits: config files reload the project, function files
+/// reload the functions (in the background, so the site does not wait for
+/// cargo), and anything else rebuilds the site.
+async fn react_to_edits(
+    dev: Arc<Dev>,
+    mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    mut watch: watch::Watch,
+) {
+    while let Some(changed) = batches.recv().await {
+        watch.watch_new_dirs();
+        let project = dev.project();
+        let is_config = |p: &Path| {
+            p == project.root.join(crate::project::CONFIG_FILE)
+                || p == project
+                    .root
+                    .join(crate::project::netlify_toml::NETLIFY_FILE)
+        };
+        let is_function = |p: &Path| p.starts_with(&project.functions_dir);
+        let config = changed.iter().any(|p| is_config(p));
+        let netlify_toml = project
+            .root
+            .join(crate::project::netlify_toml::NETLIFY_FILE);
+        let function_files: Vec<PathBuf> = changed
+            .iter()
+            .filter(|p| is_function(p) || **p == netlify_toml)
+            .cloned()
+            .collect();
+        let site_files = changed.iter().any(|p| !is_function(p));
+        if !function_files.is_empty() {
+            let dev = Arc::clone(&dev);
+            tokio::spawn(async move { dev.reload_functions(&function_files).await });
+        }
+        if config && !dev.reload_project() {
+            continue;
+        }
+        if site_files {
+            dev.rebuild_site(&changed).await;
+        }
+    }
+}
+
+/// Takes `port`, or the next free one unless `strict`.
+async fn bind(host: &str, port: u16, strict: bool) -> Result<tokio::net::TcpListener, Error> {
+    let ip: std::net::IpAddr = host.parse().map_err(|_| {
+        Error::usage(
+            format!("`{host}` is not an IP address"),
+            "use --host 127.0.0.1, or 0.0.0.0 to listen on every interface",
+        )
+    })?;
+    let tries = if strict || port == 0 { 1 } else { 20 };
+    let mut last = None;
+    for candidate in (0..tries).filter_map(|i| port.checked_add(i)) {
+        match tokio::net::TcpListener::bind(SocketAddr::new(ip, candidate)).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    let reason = last.map_or_else(|| "no port left".to_string(), |e| e.to_string());
+    Err(Error::usage(
+        format!("cannot listen on {host}:{port}: {reason}"),
+        if strict {
+            "stop what uses the port, or choose another --port"
+        } else {
+            "ports up to 20 above it are busy too; choose another --port"
+        },
+    ))
+}
+
+/// Serves one request and logs it compactly: method, path, status, time.
+async fn serve_logged(State(dev): State<Arc<Dev>>, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = server::handle(&dev, request).await;
+    if !path.starts_with("/.ssgx/") {
+        let status = response.status();
+        let mark = if status.is_server_error() || status == StatusCode::NOT_FOUND {
+            "!"
+        } else {
+            " "
+        };
+        eprintln!(
+            "{mark} {method} {path} {} {} ms",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
+    }
+    response
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

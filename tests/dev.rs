@@ -1,0 +1,651 @@
+//! `ssgx dev` over real HTTP: static files, Netlify's redirect and header
+//! rules, both function prefixes, traversal refused, body limits, the live
+//! reload stream across edits (including broken ones), and an incremental
+//! result equal to a clean build.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+struct Dev {
+    child: Child,
+    base: String,
+    addr: String,
+    root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Shared with tests/functions.rs so `lambda_http` compiles once.
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("ssgx-functions-target")
+}
+
+fn start(fixture: &str) -> Dev {
+    let dir = common::copy_fixture(fixture);
+    let root = dir.path().to_path_buf();
+    let mut dev = start_in(&root, &["--port", "0"]);
+    dev._dir = Some(dir);
+    dev
+}
+
+/// Starts `ssgx dev` in `root` and waits for its banner.
+fn start_in(root: &Path, args: &[&str]) -> Dev {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+        .arg("dev")
+        .args(args)
+        .current_dir(root)
+        .env("SSGX_TARGET_DIR", target_dir())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ssgx dev");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("ssgx dev printed its address")
+            .expect("read");
+        eprintln!("[dev] {line}");
+        if line.starts_with("ssgx dev: serving")
+            && let Some(rest) = line.split("http://").nth(1)
+        {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("[dev] {line}");
+        }
+    });
+    Dev {
+        child,
+        base: format!("http://{addr}"),
+        addr,
+        root: root.to_path_buf(),
+        _dir: None,
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// One request with the path sent exactly as written (clients normalise
+/// `..` away), answered as (status, body).
+fn raw_get(addr: &str, raw_path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {raw_path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The live-reload stream's messages, as JSON, on a channel.
+fn events(addr: &str) -> mpsc::Receiver<Value> {
+    let (tx, rx) = mpsc::channel();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /.ssgx/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    std::thread::spawn(move || {
+        let reader = BufReader::new(stream);
+        for line in reader.lines().map_while(Result::ok) {
+            if let Some(data) = line.strip_prefix("data: ")
+                && let Ok(v) = serde_json::from_str::<Value>(data)
+                && tx.send(v).is_err()
+            {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next message of `kind`, skipping others.
+fn expect_event(rx: &mpsc::Receiver<Value>, kind: &str, limit: Duration) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(v) if v["type"] == kind => return v,
+            Ok(v) => eprintln!("(skipping event {v})"),
+            Err(_) => panic!("no `{kind}` event within {limit:?}"),
+        }
+    }
+}
+
+fn header(resp: &reqwest::blocking::Response, name: &str) -> String {
+    resp.headers()
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn static_files_rules_and_functions() {
+    let dev = start("dev-site");
+    let c = client();
+    let get = |path: &str| c.get(format!("{}{path}", dev.base)).send().unwrap();
+
+    // Static pages, with the reload script injected into HTML only.
+    let home = get("/");
+    assert_eq!(home.status(), 200);
+    assert_eq!(header(&home, "content-type"), "text/html; charset=utf-8");
+    let body = home.text().unwrap();
+    assert!(body.contains("Welcome to the dev fixture."));
+    assert!(body.contains(r#"<script src="/.ssgx/reload.js" defer></script></body>"#));
+    let text = get("/plain.txt");
+    assert_eq!(text.text().unwrap(), "plain text\n");
+    let css = get("/style.css");
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+    assert!(!css.text().unwrap().contains("reload.js"));
+
+    // A folder without its slash is redirected to it, as on Netlify.
+    let about = get("/about");
+    assert_eq!(about.status(), 301);
+    assert_eq!(header(&about, "location"), "/about/");
+    // The page exists, so the unforced `/about/ → /blog/` rule is shadowed.
+    let about = get("/about/");
+    assert_eq!(about.status(), 200);
+    assert!(about.text().unwrap().contains("About this fixture."));
+
+    // ETags let a reload revalidate.
+    let etag = header(&get("/about/"), "etag");
+    let again = c
+        .get(format!("{}/about/", dev.base))
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Headers: `_headers` and [[headers]] both apply; netlify.toml wins on
+    // the same name; a path block adds its own.
+    let blog = get("/blog/");
+    assert_eq!(header(&blog, "x-frame-options"), "DENY");
+    assert_eq!(header(&blog, "x-toml"), "from netlify.toml");
+    assert_eq!(header(&blog, "cache-control"), "public, max-age=60");
+    assert_eq!(header(&blog, "x-blog"), "yes");
+    assert_eq!(header(&get("/"), "x-blog"), "");
+
+    // Redirects of every kind.
+    let cases: &[(&str, u16, &str)] = &[
+        ("/old-about", 301, "/about/"),
+        ("/temp", 302, "/about/"),
+        ("/news/first", 301, "/blog/first"),
+        ("/news/a/b/", 301, "/blog/a/b/"),
+        ("/items/second", 302, "/blog/second/"),
+        ("/toml-old", 301, "/about/"),
+        ("/query?id=first", 302, "/items/first"),
+        ("/forced.html", 301, "/about/"),
+        ("/old-about?x=1", 301, "/about/?x=1"),
+    ];
+    for (path, status, location) in cases {
+        let r = get(path);
+        assert_eq!(r.status().as_u16(), *status, "{path}");
+        assert_eq!(header(&r, "location"), *location, "{path}");
+    }
+    // Query matching: without `id` the rule does not apply.
+    assert_eq!(get("/query").status(), 404);
+    // Language condition.
+    let fr = c
+        .get(format!("{}/fr", dev.base))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .unwrap();
+    assert_eq!(fr.status(), 302);
+    assert_eq!(get("/fr").status(), 404);
+
+    // Rewrites: 200 shows the target's content at the asked URL.
+    let spa = get("/spa/deep/link");
+    assert_eq!(spa.status(), 200);
+    assert!(spa.text().unwrap().contains("About this fixture."));
+    // Other statuses serve the target with that status.
+    let gone = get("/gone");
+    assert_eq!(gone.status(), 410);
+    assert!(gone.text().unwrap().contains("About this fixture."));
+    let missing = get("/missing/thing");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().unwrap().contains("custom missing page"));
+    // A proxy rewrite to another machine is refused unless allowed.
+    let external = get("/external/x");
+    assert_eq!(external.status(), 502);
+    assert!(external.text().unwrap().contains("--allow-proxy"));
+
+    // Misses get the site's 404.html (the default theme makes one).
+    let miss = get("/no/such/page");
+    assert_eq!(miss.status(), 404);
+    assert!(miss.text().unwrap().contains("<html"));
+
+    // Functions behind both prefixes, v2 routes, rewrites to functions
+    // (the event keeps the path asked for), background functions.
+    for prefix in ["/.netlify/functions", "/.functions"] {
+        let r = get(&format!("{prefix}/echo?a=1"));
+        assert_eq!(r.status(), 200, "{prefix}");
+        let v: Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+        assert_eq!(v["path"], format!("{prefix}/echo"));
+        assert_eq!(v["query"]["a"], "1");
+    }
+    let rewritten: Value = serde_json::from_str(&get("/api/echo?b=2").text().unwrap()).unwrap();
+    assert_eq!(rewritten["path"], "/api/echo");
+    assert_eq!(rewritten["query"]["b"], "2");
+    assert_eq!(get("/hello/ada").text().unwrap(), "hello ada");
+    let background = get("/.functions/work-background");
+    assert_eq!(background.status(), 202);
+    assert_eq!(background.text().unwrap(), "");
+    assert_eq!(get("/.functions/nope").status(), 404);
+
+    // Non-GET to a static file.
+    let post = c
+        .post(format!("{}/about/", dev.base))
+        .body("x")
+        .send()
+        .unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[test]
+fn traversal_is_refused() {
+    let dev = start("dev-site");
+    // A link out of the site in static/ is never served.
+    std::os::unix::fs::symlink("/etc/passwd", dev.root.join("static/passwd")).unwrap();
+    std::os::unix::fs::symlink("/etc", dev.root.join("static/etc")).unwrap();
+    let variants = [
+        "/../../../../etc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E/%2E%2E/etc/passwd",
+        "/.%2e/.%2e/etc/passwd",
+        "/%2e./%2e./etc/passwd",
+        "/blog/../../../etc/passwd",
+        "/blog/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..\\..\\..\\etc\\passwd",
+        "/..%5c..%5c..%5cetc%5cpasswd",
+        "/%5c..%5c..%5cetc/passwd",
+        "/blog/..%5c..%5cetc/passwd",
+        "/%252e%252e/%252e%252e/etc/passwd",
+        "/....//....//etc/passwd",
+        "/./../etc/passwd",
+        "/%00/../etc/passwd",
+        "/etc/passwd%00.html",
+        "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+        "/.functions/../../etc/passwd",
+        "/.netlify/functions/..%2f..%2fetc/passwd",
+        "/passwd",
+        "/etc/passwd",
+        "/etc/hostname",
+        "//etc/passwd",
+        "/static/../../etc/passwd",
+    ];
+    assert!(variants.len() >= 20);
+    for raw in variants {
+        let (status, text) = raw_get(&dev.addr, raw);
+        assert!(
+            status == 400 || status == 404,
+            "{raw} answered {status}:\n{text}"
+        );
+        assert!(!text.contains("root:"), "{raw} leaked /etc/passwd");
+    }
+}
+
+/// Sends only the head of a POST whose Content-Length is `length`, and
+/// reads the answer: the server must not wait for a body it will refuse.
+fn post_head(addr: &str, path: &str, length: usize) -> u16 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn oversized_bodies_get_413() {
+    let dev = start("dev-site");
+    let over = 6 * 1024 * 1024 + 1;
+    for path in ["/.functions/echo", "/api/echo", "/about/", "/hello/ada"] {
+        assert_eq!(post_head(&dev.addr, path, over), 413, "{path}");
+    }
+    // A chunked body (no length given) is cut off at the limit too.
+    let c = client();
+    let chunks = (0..7).map(|_| Ok::<_, std::io::Error>(vec![b'z'; 1024 * 1024]));
+    let chunked = c
+        .post(format!("{}/.functions/echo", dev.base))
+        .body(reqwest::blocking::Body::new(ChunkReader::new(chunks)))
+        .send();
+    if let Ok(r) = chunked {
+        assert_eq!(r.status(), 413);
+    }
+    // Just under the limit still reaches the function.
+    let ok = c
+        .post(format!("{}/.functions/echo", dev.base))
+        .header("content-type", "text/plain")
+        .body(vec![b'y'; 1024 * 1024])
+        .send()
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let v: Value = serde_json::from_str(&ok.text().unwrap()).unwrap();
+    assert_eq!(v["bodyLength"], 1024 * 1024);
+}
+
+/// A reader over chunks, so reqwest sends the body without a length.
+struct ChunkReader<I> {
+    chunks: I,
+    current: std::io::Cursor<Vec<u8>>,
+}
+
+impl<I: Iterator<Item = std::io::Result<Vec<u8>>>> ChunkReader<I> {
+    fn new(chunks: I) -> Self {
+        ChunkReader {
+            chunks,
+            current: std::io::Cursor::new(Vec::new()),
+        }
+    }
+}
+
+impl<I: Iterator<Item = std::io::Result<Vec<u8>>>> Read for ChunkReader<I> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            match self.chunks.next() {
+                Some(chunk) => self.current = std::io::Cursor::new(chunk?),
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
+#[test]
+fn edits_reload_pages_swap_styles_and_show_errors() {
+    let dev = start("dev-site");
+    let c = client();
+    let events = events(&dev.addr);
+    let hello = expect_event(&events, "hello", Duration::from_secs(10));
+    assert!(hello["error"].is_null());
+
+    // A Markdown edit: the page changes and pages are told to reload.
+    let about = dev.root.join("site/about.md");
+    std::fs::write(&about, "+++\ntitle = \"About\"\n+++\nEdited body.\n").unwrap();
+    expect_event(&events, "reload", Duration::from_secs(10));
+    let page = c
+        .get(format!("{}/about/", dev.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("Edited body."));
+
+    // A stylesheet edit swaps styles without a reload.
+    std::fs::write(dev.root.join("static/style.css"), "body { color: red; }\n").unwrap();
+    let css = expect_event(&events, "css", Duration::from_secs(10));
+    assert_eq!(css["paths"], serde_json::json!(["style.css"]));
+
+    // A broken template: the error reaches the page with its location, the
+    // server keeps serving the last good build.
+    let templates = dev.root.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("page.html"),
+        "{% extends \"base.html\" %}\n{% block content %}{{ page.content | safe }{% endblock %}\n",
+    )
+    .unwrap();
+    let error = expect_event(&events, "error", Duration::from_secs(10));
+    let text = error["error"].as_str().unwrap();
+    assert!(text.contains("page.html:2:"), "{text}");
+    let still = c.get(format!("{}/about/", dev.base)).send().unwrap();
+    assert_eq!(still.status(), 200);
+    assert!(still.text().unwrap().contains("Edited body."));
+
+    // A page opened now learns of the error at once.
+    let late = events_hello(&dev.addr);
+    assert!(late["error"].as_str().unwrap().contains("page.html"));
+
+    // The fix clears it: the template now changes every page.
+    std::fs::write(
+        templates.join("page.html"),
+        "{% extends \"base.html\" %}\n{% block content %}<div class=\"fixed\">{{ page.content | safe }}</div>{% endblock %}\n",
+    )
+    .unwrap();
+    expect_event(&events, "ok", Duration::from_secs(10));
+    expect_event(&events, "reload", Duration::from_secs(10));
+    let fixed = c
+        .get(format!("{}/about/", dev.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(fixed.contains("<div class=\"fixed\">"));
+}
+
+fn events_hello(addr: &str) -> Value {
+    expect_event(&events(addr), "hello", Duration::from_secs(10))
+}
+
+/// After a scripted series of edits, every file ssgx dev serves equals
+/// what a clean `ssgx build` of the same files makes.
+#[test]
+fn edits_end_equal_to_a_clean_build() {
+    let dev = start("dev-site");
+    let events = events(&dev.addr);
+    expect_event(&events, "hello", Duration::from_secs(10));
+    let site = dev.root.join("site");
+    let edits: Vec<Box<dyn Fn()>> = vec![
+        // Body only.
+        Box::new(|| {
+            std::fs::write(
+                site.join("blog/first.md"),
+                "+++\ntitle = \"First post\"\ndate = 2026-01-02\n+++\nA new summary.\n\n<!-- more -->\n\nMore.\n",
+            )
+            .unwrap()
+        }),
+        // Title and date: listings reorder.
+        Box::new(|| {
+            std::fs::write(
+                site.join("blog/second.md"),
+                "+++\ntitle = \"Second, renamed\"\ndate = 2025-12-01\n+++\nThe second post.\n",
+            )
+            .unwrap()
+        }),
+        // A new page.
+        Box::new(|| {
+            std::fs::write(
+                site.join("blog/third.md"),
+                "+++\ntitle = \"Third\"\ndate = 2026-03-01\n+++\nThird.\n",
+            )
+            .unwrap()
+        }),
+        // A removed page.
+        Box::new(|| std::fs::remove_file(site.join("about.md")).unwrap()),
+        // The site's redirect rules go away (so every file is reachable
+        // at its own path below).
+        Box::new(|| std::fs::remove_file(dev.root.join("static/_redirects")).unwrap()),
+        // Config.
+        Box::new(|| {
+            std::fs::write(
+                dev.root.join("ssgx.toml"),
+                "title = \"Renamed fixture\"\ndescription = \"Changed.\"\n",
+            )
+            .unwrap()
+        }),
+    ];
+    for edit in &edits {
+        edit();
+        expect_event(&events, "reload", Duration::from_secs(10));
+    }
+
+    // The output folder must lie inside the project.
+    let out = dev.root.join("clean-build");
+    let run = common::ssgx(
+        &dev.root,
+        &[
+            "build",
+            "--no-functions",
+            "--base-url",
+            &dev.base,
+            "--output",
+            "clean-build",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let clean = common::snapshot(&out);
+    assert!(clean.contains_key("blog/third/index.html"));
+    assert!(!clean.contains_key("about/index.html"));
+    let c = client();
+    let tag = r#"<script src="/.ssgx/reload.js" defer></script>"#;
+    for (path, bytes) in &clean {
+        let url = format!("{}/{path}", dev.base);
+        let served = c.get(&url).send().unwrap();
+        assert_eq!(served.status(), 200, "{path}");
+        let served = served.bytes().unwrap().to_vec();
+        let served = if path.ends_with(".html") {
+            String::from_utf8(served)
+                .unwrap()
+                .replace(tag, "")
+                .into_bytes()
+        } else {
+            served
+        };
+        assert!(served == *bytes, "{path} differs from a clean build");
+    }
+    // And nothing the clean build dropped is still served.
+    assert_eq!(
+        c.get(format!("{}/about/", dev.base))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[test]
+fn busy_port_moves_on_or_fails_when_strict() {
+    let dir = common::copy_fixture("dev-site");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dev = start_in(dir.path(), &["--port", &port]);
+    assert_ne!(dev.addr, format!("127.0.0.1:{port}"));
+    drop(dev);
+
+    let run = common::ssgx(dir.path(), &["dev", "--port", &port, "--strict-port"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot listen on 127.0.0.1:{port}"))
+    );
+    assert!(!run.stderr.contains("panicked"));
+}
+
+/// Ctrl-C stops the server and every function process with it.
+#[test]
+fn interrupt_leaves_no_process_behind() {
+    let dev = start("dev-site");
+    let c = client();
+    // Start the Node host.
+    assert_eq!(
+        c.get(format!("{}/.functions/echo", dev.base))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    let pid = dev.child.id();
+    let children = descendants(pid);
+    assert!(!children.is_empty(), "the Node host runs as a child");
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut dev = dev;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while dev.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "ssgx dev did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for child in children {
+        assert!(
+            !Path::new(&format!("/proc/{child}")).exists()
+                || std::fs::read_to_string(format!("/proc/{child}/stat"))
+                    .map(|s| s.contains(") Z "))
+                    .unwrap_or(true),
+            "process {child} outlived ssgx dev"
+        );
+    }
+}
+
+/// Every process below `pid`, from /proc.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let after = stat.rsplit_once(") ").map_or("", |(_, r)| r);
+            let ppid = after.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            if ppid == Some(parent) {
+                found.push(child);
+                frontier.push(child);
+            }
+        }
+    }
+    found
+}
