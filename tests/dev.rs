@@ -649,3 +649,96 @@ fn descendants(pid: u32) -> Vec<u32> {
     }
     found
 }
+
+/// In real headless Chromium: a Markdown edit reloads the page; a
+/// stylesheet edit applies without a reload.
+#[test]
+fn live_reload_in_chromium() {
+    let dev = start("dev-site");
+    // The site's own theme.css replaces the theme's, so the edit below
+    // changes the stylesheet every page links.
+    let css = dev.root.join("static/theme.css");
+    let events = events(&dev.addr);
+    expect_event(&events, "hello", Duration::from_secs(10));
+    std::fs::write(&css, "body { outline: 0px none; }\n").unwrap();
+    expect_event(&events, "css", Duration::from_secs(10));
+
+    let browser = common::webdriver::Browser::start(true);
+    browser.goto(&format!("{}/about/", dev.base));
+    browser.wait_for(
+        "return document.body.innerText.includes('About this fixture.')",
+        Duration::from_secs(10),
+    );
+    // Wait until the page listens for changes.
+    browser.wait_for(
+        "return window.__ssgxLiveReload === 'connected'",
+        Duration::from_secs(10),
+    );
+    // A mark that a reload would wipe.
+    browser.eval("window.__kept = 1; return true");
+
+    std::fs::write(&css, "body { outline: 3px solid rgb(255, 0, 0); }\n").unwrap();
+    browser.wait_for(
+        "return getComputedStyle(document.body).outlineColor === 'rgb(255, 0, 0)'",
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        browser.eval("return window.__kept === 1"),
+        serde_json::json!(true),
+        "a stylesheet edit must not reload the page"
+    );
+
+    std::fs::write(
+        dev.root.join("site/about.md"),
+        "+++\ntitle = \"About\"\n+++\nEdited in the browser test.\n",
+    )
+    .unwrap();
+    browser.wait_for(
+        "return document.body.innerText.includes('Edited in the browser test.') && window.__kept === undefined",
+        Duration::from_secs(10),
+    );
+}
+
+/// A Rust function that stops compiling shows in the overlay with cargo's
+/// message while the old build keeps answering; the fix clears it.
+#[test]
+fn function_compile_error_shows_in_the_overlay_until_fixed() {
+    let dir = common::copy_fixture("dev-site");
+    let crate_dir = dir.path().join("functions/rust-echo");
+    common::copy_tree(
+        &common::fixture("functions-site/functions/rust-echo"),
+        &crate_dir,
+    );
+    let mut dev = start_in(dir.path(), &["--port", "0"]);
+    dev._dir = Some(dir);
+    let c = client();
+    let first = c
+        .get(format!("{}/.functions/rust-echo", dev.base))
+        .send()
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let events = events(&dev.addr);
+    expect_event(&events, "hello", Duration::from_secs(10));
+
+    let main_rs = crate_dir.join("src/main.rs");
+    let original = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(&main_rs, format!("{original}\nfn broken( {{\n")).unwrap();
+    let error = expect_event(&events, "error", Duration::from_secs(300));
+    let text = error["error"].as_str().unwrap();
+    assert!(
+        text.contains("function `rust-echo` does not compile"),
+        "{text}"
+    );
+    assert!(
+        text.contains("src/main.rs"),
+        "cargo's message names the file: {text}"
+    );
+    let still = c
+        .get(format!("{}/.functions/rust-echo", dev.base))
+        .send()
+        .unwrap();
+    assert_eq!(still.status(), 200, "the previous build keeps answering");
+
+    std::fs::write(&main_rs, &original).unwrap();
+    expect_event(&events, "ok", Duration::from_secs(300));
+}

@@ -43,6 +43,8 @@
   events.onmessage = (e) => {
     const m = JSON.parse(e.data);
     if (m.type === "hello") {
+      // For tests and the curious: the page is listening.
+      window.__ssgxLiveReload = "connected";
       // A server restart, or edits missed while disconnected.
       if (build !== null && m.build !== build) location.reload();
       build = m.build;
