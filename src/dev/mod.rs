@@ -28,7 +28,7 @@ use tokio::sync::watch as state_watch;
 use crate::error::Error;
 use crate::functions::{self, Runtime, RuntimeError, RuntimeOptions};
 use crate::project::{Overrides, Project};
-use crate::site;
+use crate::site::LiveSite;
 use reload::Hub;
 use snapshot::Snapshot;
 
@@ -65,6 +65,8 @@ pub struct Dev {
     overrides: Overrides,
     project: RwLock<Arc<Project>>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// The rendered site with its dependencies, for incremental rebuilds.
+    live: tokio::sync::Mutex<Option<LiveSite>>,
     functions: state_watch::Receiver<FunctionsState>,
     hub: Hub,
     allow_proxy: bool,
@@ -100,20 +102,21 @@ impl Dev {
         }
     }
 
-    /// Renders the whole site in memory and swaps it in; pages are told to
-    /// reload (or swap stylesheets) when outputs changed. A failed build
-    /// keeps the previous snapshot serving and shows the error.
+    /// Brings the in-memory site up to date with the edits of `touched`
+    /// (an empty list: build it all), swaps it in, and tells pages to
+    /// reload or swap stylesheets. Edits to page bodies re-render only the
+    /// outputs that show them; anything else renders the whole site. A
+    /// failed build keeps the previous site serving and shows the error.
     async fn rebuild_site(&self, touched: &[PathBuf]) {
         let project = self.project();
         let started = Instant::now();
-        let rendered = tokio::task::spawn_blocking(move || render_snapshot(&project)).await;
-        let snapshot = match rendered {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                eprint!("{}", e.render(self.color));
-                self.set_site_error(Some(e.render(false)));
-                return;
-            }
+        // One rebuild at a time; the next batch waits for this one.
+        let mut slot = self.live.lock().await;
+        let live = slot.take();
+        let edits = touched.to_vec();
+        let outcome = tokio::task::spawn_blocking(move || rebuild(project, live, &edits)).await;
+        let (live, rebuilt) = match outcome {
+            Ok(o) => o,
             Err(e) => {
                 let message = format!("error: the build stopped unexpectedly: {e}\n");
                 eprint!("{message}");
@@ -121,20 +124,36 @@ impl Dev {
                 return;
             }
         };
+        *slot = live;
+        drop(slot);
+        let (snapshot, changed, how) = match rebuilt {
+            Ok(Rebuilt::Partial(files)) => {
+                let (snapshot, changed) = self.snapshot().with_files(files);
+                (snapshot, changed, "re-rendered")
+            }
+            Ok(Rebuilt::Full(snapshot)) => {
+                let changed = self.snapshot().changed_paths(&snapshot, touched);
+                (snapshot, changed, "rebuilt")
+            }
+            Err(e) => {
+                eprint!("{}", e.render(self.color));
+                self.set_site_error(Some(e.render(false)));
+                return;
+            }
+        };
         for problem in &snapshot.rule_problems {
             tracing::warn!("{}: {}", problem.location(), problem.message);
         }
-        let changed = self.snapshot().changed_paths(&snapshot, touched);
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
         self.set_site_error(None);
+        self.hub.built(&changed);
         if !touched.is_empty() {
             eprintln!(
-                "Rebuilt in {} ms: {} output file(s) changed",
+                "Site {how} in {} ms: {} output file(s) changed",
                 started.elapsed().as_millis(),
                 changed.len()
             );
         }
-        self.hub.built(&changed);
     }
 
     /// Reloads ssgx.toml and netlify.toml; on an error the old settings
@@ -217,14 +236,42 @@ impl Dev {
     }
 }
 
-/// Renders the site into a new snapshot, with the function rewrite that
-/// `ssgx build` adds to `_redirects`.
-fn render_snapshot(project: &Project) -> Result<Snapshot, Error> {
-    let mut rendered = site::render(project)?;
-    if let Ok(found) = functions::discover(project) {
-        rendered.append_redirects(&functions::bundle::redirect_rules(&found))?;
+/// What a rebuild produced.
+enum Rebuilt {
+    /// Only these outputs were rendered again.
+    Partial(Vec<crate::output::OutputFile>),
+    Full(Snapshot),
+}
+
+/// Updates `live` with the edits when they touch page bodies only, else
+/// renders the whole site (with the function rewrite `ssgx build` adds to
+/// `_redirects`). Returns the state to keep for the next edit.
+fn rebuild(
+    project: Arc<Project>,
+    live: Option<LiveSite>,
+    touched: &[PathBuf],
+) -> (Option<LiveSite>, Result<Rebuilt, Error>) {
+    if let Some(mut live) = live
+        && Arc::ptr_eq(live.project(), &project)
+    {
+        match live.update(touched) {
+            Some(Ok(files)) => return (Some(live), Ok(Rebuilt::Partial(files))),
+            Some(Err(e)) => return (Some(live), Err(e)),
+            None => {}
+        }
     }
-    Ok(Snapshot::new(project, rendered.files))
+    match LiveSite::build(Arc::clone(&project)) {
+        Ok((live, mut site)) => {
+            if let Ok(found) = functions::discover(&project)
+                && let Err(e) = site.append_redirects(&functions::bundle::redirect_rules(&found))
+            {
+                return (Some(live), Err(e));
+            }
+            let snapshot = Snapshot::new(&project, site.files);
+            (Some(live), Ok(Rebuilt::Full(snapshot)))
+        }
+        Err(e) => (None, Err(e)),
+    }
 }
 
 /// Runs the dev server until Ctrl-C or SIGTERM.
@@ -261,6 +308,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         overrides,
         project: RwLock::new(Arc::clone(&project)),
         snapshot: RwLock::default(),
+        live: tokio::sync::Mutex::default(),
         functions: functions_rx,
         hub: Hub::default(),
         allow_proxy: options.allow_proxy,

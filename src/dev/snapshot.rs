@@ -21,7 +21,7 @@ pub enum Served {
     File(PathBuf),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub files: HashMap<String, Served>,
     pub rules: Rules,
@@ -58,6 +58,31 @@ impl Snapshot {
             rules,
             rule_problems,
         }
+    }
+
+    /// This snapshot with `files` replaced (an incremental rebuild), and
+    /// the paths whose bytes really changed.
+    pub fn with_files(&self, files: Vec<OutputFile>) -> (Snapshot, Vec<String>) {
+        let mut next = self.clone();
+        let mut changed = Vec::new();
+        for f in files {
+            let bytes = match f.contents {
+                Contents::Bytes(b) => Bytes::from(b),
+                Contents::Static(b) => Bytes::from_static(b),
+                Contents::Copy(p) => {
+                    changed.push(f.path.clone());
+                    next.files.insert(f.path, Served::File(p));
+                    continue;
+                }
+            };
+            let same = matches!(self.files.get(&f.path), Some(Served::Bytes(old)) if *old == bytes);
+            if !same {
+                changed.push(f.path.clone());
+            }
+            next.files.insert(f.path, Served::Bytes(bytes));
+        }
+        changed.sort();
+        (next, changed)
     }
 
     pub fn has(&self, path: &str) -> bool {

@@ -10,7 +10,8 @@ use crate::output::{Contents, OutputFile};
 use crate::project::Project;
 use crate::templates::{DEFAULT_THEME_STATIC, SiteData, Templates};
 
-enum Job {
+#[derive(Debug, Clone, Copy)]
+pub enum Job {
     Page(PageId),
     Section(SectionId),
     TaxonomyList(usize),
@@ -92,12 +93,8 @@ fn redirect_page(to: &str) -> String {
     )
 }
 
-/// Renders every job in parallel. Errors are collected, not fatal at once.
-pub fn render_all(
-    lib: &Library,
-    templates: &Templates,
-    data: &SiteData,
-) -> Result<Vec<OutputFile>, Diagnostics> {
+/// Every output the site renders from templates.
+pub fn all_jobs(lib: &Library, templates: &Templates, data: &SiteData) -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
     jobs.extend((0..lib.pages.len()).map(Job::Page));
     jobs.extend((0..lib.sections.len()).map(Job::Section));
@@ -108,12 +105,59 @@ pub fn render_all(
     if templates.has("404.html") {
         jobs.push(Job::NotFound);
     }
+    jobs
+}
 
+/// Renders every job in parallel. Errors are collected, not fatal at once.
+pub fn render_all(
+    lib: &Library,
+    templates: &Templates,
+    data: &SiteData,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let jobs = all_jobs(lib, templates, data);
     let results: Vec<Result<OutputFile, RenderError>> = jobs
         .par_iter()
         .map(|job| render_job(job, lib, templates, data))
         .collect();
+    collect(results)
+}
 
+/// Renders `jobs` in parallel and says, for each, which pages' bodies its
+/// output shows: its own, those it lists, those it fetched.
+pub fn render_recording(
+    jobs: &[Job],
+    lib: &Library,
+    templates: &Templates,
+    data: &SiteData,
+) -> Result<Vec<(OutputFile, Vec<PageId>)>, Diagnostics> {
+    let results: Vec<Result<(OutputFile, Vec<PageId>), RenderError>> = jobs
+        .par_iter()
+        .map(|job| {
+            let (file, mut pages) =
+                crate::templates::record_fetched_pages(|| render_job(job, lib, templates, data));
+            pages.extend(shown_pages(job, lib, data));
+            pages.sort_unstable();
+            pages.dedup();
+            file.map(|f| (f, pages))
+        })
+        .collect();
+    collect(results)
+}
+
+/// The pages whose bodies a job's own context carries.
+fn shown_pages(job: &Job, lib: &Library, data: &SiteData) -> Vec<PageId> {
+    match *job {
+        Job::Page(id) => vec![id],
+        Job::Section(id) if lib.sections[id].meta.redirect_to.is_none() => {
+            data.section_pages[id].clone()
+        }
+        Job::TaxonomyTerm(t, i) => data.taxonomies[t].terms[i].pages.clone(),
+        // Lists carry page references only (title, permalink, dates).
+        Job::Section(_) | Job::TaxonomyList(_) | Job::NotFound => Vec::new(),
+    }
+}
+
+fn collect<T>(results: Vec<Result<T, RenderError>>) -> Result<Vec<T>, Diagnostics> {
     let mut files = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {

@@ -6,6 +6,9 @@
 //! for `ssgx dev` and checks), with [`BuildReport`].
 
 mod jobs;
+mod live;
+
+pub use live::LiveSite;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -89,15 +92,41 @@ impl RenderedSite {
 
 /// Renders every output file of the site in memory.
 pub fn render(project: &Project) -> Result<RenderedSite> {
+    let prepared = prepare(project, false)?;
     let mut clock = Instant::now();
-    let mut lap = |stage: &str| {
-        tracing::debug!(
-            "{stage}: {} ms, {}",
-            clock.elapsed().as_millis(),
-            memory_use()
-        );
-        clock = Instant::now();
-    };
+    let mut files = jobs::render_all(&prepared.library, &prepared.templates, &prepared.data)?;
+    files.extend(jobs::static_files(project, &prepared.library));
+    lap(&mut clock, "render templates");
+    Ok(RenderedSite {
+        files,
+        pages: prepared.library.pages.len(),
+        sections: prepared.library.sections.len(),
+    })
+}
+
+/// Everything before template rendering: the content tree, its Markdown
+/// rendered, the templates loaded with the site's data registered.
+struct Prepared {
+    library: Library,
+    templates: Templates,
+    data: Arc<SiteData>,
+    page_heading_ids: Vec<Vec<String>>,
+    section_heading_ids: Vec<Vec<String>>,
+}
+
+fn lap(clock: &mut Instant, stage: &str) {
+    tracing::debug!(
+        "{stage}: {} ms, {}",
+        clock.elapsed().as_millis(),
+        memory_use()
+    );
+    *clock = Instant::now();
+}
+
+/// Loads and renders everything up to the templates. `keep_sources` keeps
+/// the Markdown text in memory (`ssgx dev` compares edits against it).
+fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
+    let mut clock = Instant::now();
     // Stages before template rendering go on past errors, so that one
     // build reports the errors of every file, not only the first stage's.
     let (mut library, mut diags) = content::load(project);
@@ -105,22 +134,30 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
         diags.extend(d.0);
         Vec::new()
     });
-    lap("load content");
+    lap(&mut clock, "load content");
     let markdown = render_markdown(project, &library)
         .map_err(|d| diags.extend(d.0))
         .ok();
-    lap("render markdown");
+    lap(&mut clock, "render markdown");
     let templates = Templates::load(project).map_err(|d| diags.extend(d.0)).ok();
     let (Some((page_html, section_html)), Some(mut templates)) = (markdown, templates) else {
         return Err(diags.into());
     };
     diags.into_result(())?;
     jobs::check_templates_exist(&library, &templates)?;
-    library.release_sources();
-    lap("load templates");
+    if !keep_sources {
+        library.release_sources();
+    }
+    lap(&mut clock, "load templates");
 
-    let pages = library.pages.len();
-    let sections = library.sections.len();
+    let ids = |html: &[Rendered]| -> Vec<Vec<String>> {
+        html.iter().map(|r| r.heading_ids.clone()).collect()
+    };
+    let (page_heading_ids, section_heading_ids) = if keep_sources {
+        (ids(&page_html), ids(&section_html))
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let data = Arc::new(SiteData::build(
         project,
         &library,
@@ -129,15 +166,38 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
         taxonomies,
     ));
     templates.register_site(Arc::clone(&data));
-    lap("serialize site");
-    let mut files = jobs::render_all(&library, &templates, &data)?;
-    files.extend(jobs::static_files(project, &library));
-    lap("render templates");
-    Ok(RenderedSite {
-        files,
-        pages,
-        sections,
+    lap(&mut clock, "serialize site");
+    Ok(Prepared {
+        library,
+        templates,
+        data,
+        page_heading_ids,
+        section_heading_ids,
     })
+}
+
+/// One file's Markdown, with `@/` links resolved against the library.
+fn markdown_of(
+    project: &Project,
+    lib: &Library,
+    file: &content::SourceFile,
+    path: &str,
+) -> std::result::Result<Rendered, Vec<Diagnostic>> {
+    let base = project.base_url.as_str();
+    let resolve = |rel: &str| match lib.by_rel.get(rel) {
+        Some(&item) => Some(content::permalink(base, lib.path_of(item))),
+        // The target failed to load and is reported already.
+        None if lib.failed.iter().any(|f| f == rel) => Some(String::new()),
+        None => None,
+    };
+    let permalink = content::permalink(base, path);
+    let src = markdown::Source {
+        file: &file.display,
+        text: &file.text,
+        body_start: file.body_start,
+        permalink: &permalink,
+    };
+    markdown::render(&src, &resolve)
 }
 
 /// Markdown of every page and section, in parallel; then `@/` anchors are
@@ -146,23 +206,7 @@ fn render_markdown(
     project: &Project,
     lib: &Library,
 ) -> Result<(Vec<Rendered>, Vec<Rendered>), Diagnostics> {
-    let base = project.base_url.as_str();
-    let resolve = |rel: &str| match lib.by_rel.get(rel) {
-        Some(&item) => Some(content::permalink(base, lib.path_of(item))),
-        // The target failed to load and is reported already.
-        None if lib.failed.iter().any(|f| f == rel) => Some(String::new()),
-        None => None,
-    };
-    let render_one = |file: &content::SourceFile, path: &str| {
-        let permalink = content::permalink(base, path);
-        let src = markdown::Source {
-            file: &file.display,
-            text: &file.text,
-            body_start: file.body_start,
-            permalink: &permalink,
-        };
-        markdown::render(&src, &resolve)
-    };
+    let render_one = |file: &content::SourceFile, path: &str| markdown_of(project, lib, file, path);
     let pages: Vec<_> = lib
         .pages
         .par_iter()
@@ -199,35 +243,46 @@ fn render_markdown(
 /// Each `@/page.md#anchor` names a heading the target really has.
 fn check_anchors(lib: &Library, pages: &[Rendered], sections: &[Rendered]) -> Vec<Diagnostic> {
     let ids_of = |item: Item| match item {
-        Item::Page(id) => &pages[id].heading_ids,
-        Item::Section(id) => &sections[id].heading_ids,
+        Item::Page(id) => pages[id].heading_ids.as_slice(),
+        Item::Section(id) => sections[id].heading_ids.as_slice(),
     };
     let files = lib
         .pages
         .iter()
         .map(|p| &p.file)
         .chain(lib.sections.iter().map(|s| &s.file));
+    files
+        .zip(pages.iter().chain(sections.iter()))
+        .flat_map(|(file, rendered)| check_links_of(lib, file, rendered, &ids_of))
+        .collect()
+}
+
+/// The anchors of one file's `@/` links, checked with `ids_of`.
+fn check_links_of<'a>(
+    lib: &Library,
+    file: &content::SourceFile,
+    rendered: &Rendered,
+    ids_of: &impl Fn(Item) -> &'a [String],
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for (file, rendered) in files.zip(pages.iter().chain(sections.iter())) {
-        for link in &rendered.internal_links {
-            let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else {
-                continue;
-            };
-            if !ids_of(target).iter().any(|id| id == anchor) {
-                let message = format!(
-                    "broken anchor: `@/{}` has no heading with id `{anchor}`",
-                    link.target
-                );
-                let hint = format!(
-                    "headings of {} have the ids: {}",
-                    link.target,
-                    preview(ids_of(target))
-                );
-                diags.push(
-                    Diagnostic::at_offset(&file.display, &file.text, link.offset, 0, message)
-                        .with_hint(hint),
-                );
-            }
+    for link in &rendered.internal_links {
+        let (Some(anchor), Some(&target)) = (&link.anchor, lib.by_rel.get(&link.target)) else {
+            continue;
+        };
+        if !ids_of(target).iter().any(|id| id == anchor) {
+            let message = format!(
+                "broken anchor: `@/{}` has no heading with id `{anchor}`",
+                link.target
+            );
+            let hint = format!(
+                "headings of {} have the ids: {}",
+                link.target,
+                preview(ids_of(target))
+            );
+            diags.push(
+                Diagnostic::at_offset(&file.display, &file.text, link.offset, 0, message)
+                    .with_hint(hint),
+            );
         }
     }
     diags

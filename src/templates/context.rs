@@ -18,6 +18,7 @@ use crate::markdown::{Heading, Rendered};
 use crate::project::Project;
 
 /// The serialized site, shared by every render and the global functions.
+#[derive(Default, Clone)]
 pub struct SiteData {
     pub base_url: String,
     pub config: Value,
@@ -75,6 +76,13 @@ impl SiteData {
             by_rel: lib.by_rel.clone(),
             taxonomies,
         }
+    }
+
+    /// Puts a page's new rendering in place (`ssgx dev`, after an edit of
+    /// its body; its front matter, and so its references, are unchanged).
+    pub fn replace_page(&mut self, lib: &Library, id: PageId, mut html: Rendered) {
+        self.page_tocs[id] = std::mem::take(&mut html.toc);
+        self.pages[id] = page_value(&self.base_url, lib, &lib.pages[id], html, &self.page_refs);
     }
 
     pub fn permalink(&self, path: &str) -> String {

@@ -11,6 +11,30 @@ use crate::content::Item;
 
 type Args = HashMap<String, Value>;
 
+thread_local! {
+    /// Pages whose body-derived fields (`content`, `summary`, `toc`, ...)
+    /// the render running on this thread fetched, when recording.
+    static FETCHED: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `render` and returns, with its result, the pages it fetched through
+/// `get_page` and `get_section` (their bodies show in its output). Renders
+/// run on one thread each, so a thread-local list is enough.
+pub fn record_fetched_pages<T>(render: impl FnOnce() -> T) -> (T, Vec<usize>) {
+    FETCHED.with(|f| *f.borrow_mut() = Some(Vec::new()));
+    let result = render();
+    let fetched = FETCHED.with(|f| f.borrow_mut().take()).unwrap_or_default();
+    (result, fetched)
+}
+
+fn note_fetched(pages: impl IntoIterator<Item = usize>) {
+    FETCHED.with(|f| {
+        if let Some(list) = f.borrow_mut().as_mut() {
+            list.extend(pages);
+        }
+    });
+}
+
 fn str_arg<'a>(fname: &str, args: &'a Args, key: &str) -> tera::Result<&'a str> {
     match args.get(key) {
         Some(Value::String(s)) => Ok(s),
@@ -101,7 +125,10 @@ impl Function for GetPage {
     fn call(&self, args: &Args) -> tera::Result<Value> {
         let path = str_arg("get_page", args, "path")?;
         match find(&self.0, "get_page", path)? {
-            Item::Page(id) => Ok(self.0.full_page(id)),
+            Item::Page(id) => {
+                note_fetched([id]);
+                Ok(self.0.full_page(id))
+            }
             Item::Section(_) => {
                 Err(format!("`get_page`: `{path}` is a section; use get_section").into())
             }
@@ -116,7 +143,10 @@ impl Function for GetSection {
         let path = str_arg("get_section", args, "path")?;
         match find(&self.0, "get_section", path)? {
             Item::Section(id) if bool_arg(args, "metadata_only") => Ok(self.0.sections[id].clone()),
-            Item::Section(id) => Ok(self.0.section_with_pages(id)),
+            Item::Section(id) => {
+                note_fetched(self.0.section_pages[id].iter().copied());
+                Ok(self.0.section_with_pages(id))
+            }
             Item::Page(_) => Err(format!("`get_section`: `{path}` is a page; use get_page").into()),
         }
     }

@@ -24,6 +24,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
 pub use context::SiteData;
 pub use embedded::DEFAULT_THEME_STATIC;
+pub use functions::record_fetched_pages;
 
 /// Where a template came from, for error messages.
 #[derive(Debug, Clone)]

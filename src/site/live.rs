@@ -1,0 +1,185 @@
+//! The site kept rendered in memory for `ssgx dev`, with what each output
+//! depends on, so that an edit re-renders only the outputs it affects.
+//!
+//! Dependencies are recorded while rendering: every output knows the pages
+//! whose bodies it shows (its own page, the pages a section or term lists,
+//! and those its template fetched with `get_page` or `get_section`). An
+//! edit to a page's body, with its front matter unchanged, re-renders its
+//! Markdown and exactly those outputs. Anything else (front matter, a
+//! section, a template, config, a new or removed file) is answered with a
+//! full rebuild, which is always correct; [`LiveSite::update`] says which.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::jobs::{self, Job};
+use super::{Prepared, RenderedSite, check_links_of, markdown_of, prepare};
+use crate::content::{Item, Library, PageId, SourceFile, front_matter, rel_string};
+use crate::diagnostics::Diagnostics;
+use crate::error::Result;
+use crate::markdown::Rendered;
+use crate::output::OutputFile;
+use crate::project::Project;
+use crate::templates::{SiteData, Templates};
+
+pub struct LiveSite {
+    project: Arc<Project>,
+    library: Library,
+    templates: Templates,
+    data: Arc<SiteData>,
+    page_heading_ids: Vec<Vec<String>>,
+    section_heading_ids: Vec<Vec<String>>,
+    jobs: Vec<Job>,
+    /// For each job, the pages whose bodies its output shows (sorted).
+    shows: Vec<Vec<PageId>>,
+    /// A partial update failed half-way: only a full build is trusted now.
+    stale: bool,
+}
+
+impl LiveSite {
+    /// Renders the whole site and keeps what later edits need.
+    pub fn build(project: Arc<Project>) -> Result<(LiveSite, RenderedSite)> {
+        let Prepared {
+            library,
+            templates,
+            data,
+            page_heading_ids,
+            section_heading_ids,
+        } = prepare(&project, true)?;
+        let jobs = jobs::all_jobs(&library, &templates, &data);
+        let rendered = jobs::render_recording(&jobs, &library, &templates, &data)?;
+        let (mut files, shows): (Vec<OutputFile>, Vec<Vec<PageId>>) = rendered.into_iter().unzip();
+        files.extend(jobs::static_files(&project, &library));
+        let site = RenderedSite {
+            files,
+            pages: library.pages.len(),
+            sections: library.sections.len(),
+        };
+        let live = LiveSite {
+            project,
+            library,
+            templates,
+            data,
+            page_heading_ids,
+            section_heading_ids,
+            jobs,
+            shows,
+            stale: false,
+        };
+        Ok((live, site))
+    }
+
+    pub fn project(&self) -> &Arc<Project> {
+        &self.project
+    }
+
+    /// Applies edits of `changed` files when they only touch page bodies:
+    /// the re-rendered outputs, or the error that stopped them. `None`
+    /// means these edits need a full build.
+    pub fn update(&mut self, changed: &[PathBuf]) -> Option<Result<Vec<OutputFile>>> {
+        if self.stale || changed.is_empty() {
+            return None;
+        }
+        let mut edits = Vec::with_capacity(changed.len());
+        for path in changed {
+            edits.push(self.body_edit(path)?);
+        }
+        let mut rendered = Vec::with_capacity(edits.len());
+        let mut diags = Diagnostics::default();
+        for (id, file) in &edits {
+            let page = &self.library.pages[*id];
+            match markdown_of(&self.project, &self.library, file, &page.path) {
+                Ok(html) => rendered.push(html),
+                Err(errors) => diags.extend(errors),
+            }
+        }
+        if !diags.is_empty() {
+            return Some(Err(diags.into()));
+        }
+        // New heading ids could break anchors elsewhere: check all then.
+        let ids_changed = edits
+            .iter()
+            .zip(&rendered)
+            .any(|((id, _), html)| html.heading_ids != self.page_heading_ids[*id]);
+        if ids_changed {
+            return None;
+        }
+        let ids_of = |item: Item| match item {
+            Item::Page(id) => self.page_heading_ids[id].as_slice(),
+            Item::Section(id) => self.section_heading_ids[id].as_slice(),
+        };
+        for ((_, file), html) in edits.iter().zip(&rendered) {
+            diags.extend(check_links_of(&self.library, file, html, &ids_of));
+        }
+        if !diags.is_empty() {
+            return Some(Err(diags.into()));
+        }
+        Some(self.apply(edits, rendered))
+    }
+
+    /// The page and its new source when `path` is a page whose text before
+    /// the body (front matter and delimiters) is unchanged.
+    fn body_edit(&self, path: &std::path::Path) -> Option<(PageId, SourceFile)> {
+        let rel = rel_string(path.strip_prefix(&self.project.content_dir).ok()?);
+        let Some(&Item::Page(id)) = self.library.by_rel.get(&rel) else {
+            return None;
+        };
+        let old = &self.library.pages[id].file;
+        // Unreadable or invalid files go through the full build, which
+        // reports them with their location.
+        let text: Arc<str> = Arc::from(std::fs::read_to_string(path).ok()?);
+        let split = front_matter::split(&old.display, &text).ok()?;
+        if text[..split.body_start] != old.text[..old.body_start] {
+            return None;
+        }
+        let file = SourceFile {
+            text: Arc::clone(&text),
+            ..old.clone()
+        };
+        Some((id, file))
+    }
+
+    fn apply(
+        &mut self,
+        edits: Vec<(PageId, SourceFile)>,
+        rendered: Vec<Rendered>,
+    ) -> Result<Vec<OutputFile>> {
+        let edited: Vec<PageId> = edits.iter().map(|(id, _)| *id).collect();
+        for (id, file) in edits {
+            self.library.pages[id].file = file;
+        }
+        // The template functions hold the other references to the data:
+        // point them at a stand-in so the data can change in place.
+        self.templates.register_site(Arc::new(SiteData::default()));
+        {
+            let data = Arc::make_mut(&mut self.data);
+            for (id, html) in edited.iter().zip(rendered) {
+                data.replace_page(&self.library, *id, html);
+            }
+        }
+        self.templates.register_site(Arc::clone(&self.data));
+
+        let affected: Vec<usize> = (0..self.jobs.len())
+            .filter(|&j| {
+                edited
+                    .iter()
+                    .any(|id| self.shows[j].binary_search(id).is_ok())
+            })
+            .collect();
+        let jobs: Vec<Job> = affected.iter().map(|&j| self.jobs[j]).collect();
+        match jobs::render_recording(&jobs, &self.library, &self.templates, &self.data) {
+            Ok(results) => {
+                let mut files = Vec::with_capacity(results.len());
+                for (j, (file, shows)) in affected.into_iter().zip(results) {
+                    self.shows[j] = shows;
+                    files.push(file);
+                }
+                Ok(files)
+            }
+            Err(diags) => {
+                self.stale = true;
+                Err(diags.into())
+            }
+        }
+    }
+}
