@@ -2,6 +2,7 @@
 # Installs the reference tools and runs a benchmark.
 #   bash benches/run.sh [PAGES] [RUNS]     build speed: ssgx vs Hugo vs Eleventy
 #   bash benches/run.sh functions [SECS]   function calls: ssgx vs netlify-cli
+#   bash benches/run.sh dev [PAGES]        ssgx dev vs hugo server and netlify dev
 # Hugo and wrk come from Debian; Eleventy and netlify-cli from npm, pinned
 # in benches/tools.
 set -euo pipefail
@@ -17,6 +18,11 @@ if [ "${1:-}" = functions ]; then
   exit
 fi
 need hugo hugo
+if [ "${1:-}" = dev ]; then
+  need wrk wrk
+  python3 benches/dev_bench.py --pages "${2:-10000}"
+  exit
+fi
 pages=${1:-10000}
 runs=${2:-5}
 echo "ssgx $(./target/release/ssgx --version | cut -d' ' -f2), $(hugo version | cut -d' ' -f1-2), eleventy $(node benches/tools/node_modules/@11ty/eleventy/cmd.cjs --version), $(nproc) cores"

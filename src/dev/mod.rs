@@ -69,6 +69,7 @@ pub struct Dev {
     live: tokio::sync::Mutex<Option<LiveSite>>,
     functions: state_watch::Receiver<FunctionsState>,
     hub: Hub,
+    log: RequestLog,
     allow_proxy: bool,
     color: bool,
     http: reqwest::Client,
@@ -311,6 +312,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         live: tokio::sync::Mutex::default(),
         functions: functions_rx,
         hub: Hub::default(),
+        log: RequestLog::start(),
         allow_proxy: options.allow_proxy,
         color: options.color,
         http: reqwest::Client::builder()
@@ -510,13 +512,40 @@ async fn serve_logged(State(dev): State<Arc<Dev>>, request: Request) -> Response
         } else {
             " "
         };
-        eprintln!(
+        dev.log.line(format!(
             "{mark} {method} {path} {} {} ms",
             status.as_u16(),
             started.elapsed().as_millis()
-        );
+        ));
     }
     response
+}
+
+/// The request log, written by its own thread: a busy server does not
+/// wait on the terminal, and lines that pile up go out in one write.
+struct RequestLog(std::sync::mpsc::Sender<String>);
+
+impl RequestLog {
+    fn start() -> RequestLog {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let stderr = std::io::stderr();
+            while let Ok(first) = rx.recv() {
+                let mut out = std::io::BufWriter::new(stderr.lock());
+                let _ = writeln!(out, "{first}");
+                for more in rx.try_iter().take(1000) {
+                    let _ = writeln!(out, "{more}");
+                }
+                let _ = out.flush();
+            }
+        });
+        RequestLog(tx)
+    }
+
+    fn line(&self, line: String) {
+        let _ = self.0.send(line);
+    }
 }
 
 /// Ctrl-C or SIGTERM.
