@@ -127,6 +127,7 @@ impl Dev {
         };
         *slot = live;
         drop(slot);
+        tracing::debug!("rebuild: {} ms", started.elapsed().as_millis());
         let (snapshot, changed, how) = match rebuilt {
             Ok(Rebuilt::Partial(files)) => {
                 let (snapshot, changed) = self.snapshot().with_files(files);
@@ -325,7 +326,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     });
 
     dev.rebuild_site(&[]).await;
-    let pages = dev.snapshot().files.len();
+    let pages = dev.snapshot().len();
     eprintln!(
         "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
         project.display_path(&project.root).display(),

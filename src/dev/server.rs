@@ -274,7 +274,7 @@ fn not_found(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if wants_html && snapshot.files.is_empty() {
+    if wants_html && snapshot.is_empty() {
         if let Some(error) = dev.hub.current_error() {
             let page = format!(
                 "<!doctype html><meta charset=\"utf-8\"><title>Build error</title><body><pre>{}</pre></body>",

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 
@@ -23,7 +24,11 @@ pub enum Served {
 
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    pub files: HashMap<String, Served>,
+    /// The files of the last full build, shared between snapshots.
+    base: Arc<HashMap<String, Served>>,
+    /// Files re-rendered since, which win over `base`: an incremental
+    /// rebuild copies this small map, never the whole site.
+    overlay: HashMap<String, Served>,
     pub rules: Rules,
     /// Lines of `_redirects` / `_headers` that did not parse.
     pub rule_problems: Vec<Diagnostic>,
@@ -54,7 +59,8 @@ impl Snapshot {
             &project.netlify,
         );
         Snapshot {
-            files: map,
+            base: Arc::new(map),
+            overlay: HashMap::new(),
             rules,
             rule_problems,
         }
@@ -66,33 +72,65 @@ impl Snapshot {
         let mut next = self.clone();
         let mut changed = Vec::new();
         for f in files {
-            let bytes = match f.contents {
-                Contents::Bytes(b) => Bytes::from(b),
-                Contents::Static(b) => Bytes::from_static(b),
-                Contents::Copy(p) => {
-                    changed.push(f.path.clone());
-                    next.files.insert(f.path, Served::File(p));
-                    continue;
-                }
+            let served = match f.contents {
+                Contents::Bytes(b) => Served::Bytes(Bytes::from(b)),
+                Contents::Static(b) => Served::Bytes(Bytes::from_static(b)),
+                Contents::Copy(p) => Served::File(p),
             };
-            let same = matches!(self.files.get(&f.path), Some(Served::Bytes(old)) if *old == bytes);
+            let same = match (self.get(&f.path), &served) {
+                (Some(Served::Bytes(old)), Served::Bytes(new)) => old == new,
+                _ => false,
+            };
             if !same {
                 changed.push(f.path.clone());
             }
-            next.files.insert(f.path, Served::Bytes(bytes));
+            next.overlay.insert(f.path, served);
+        }
+        // Fold a grown overlay back into a new base now and then.
+        if next.overlay.len() > 2000 {
+            let mut base = (*next.base).clone();
+            base.extend(next.overlay.drain());
+            next.base = Arc::new(base);
         }
         changed.sort();
         (next, changed)
     }
 
     pub fn has(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.overlay.contains_key(path) || self.base.contains_key(path)
+    }
+
+    fn get(&self, path: &str) -> Option<&Served> {
+        self.overlay.get(path).or_else(|| self.base.get(path))
+    }
+
+    /// How many files the site has.
+    pub fn len(&self) -> usize {
+        self.base.len()
+            + self
+                .overlay
+                .keys()
+                .filter(|k| !self.base.contains_key(*k))
+                .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every path with its contents, the overlay's version first.
+    fn entries(&self) -> impl Iterator<Item = (&String, &Served)> {
+        self.overlay.iter().chain(
+            self.base
+                .iter()
+                .filter(|(k, _)| !self.overlay.contains_key(*k)),
+        )
     }
 
     /// The file's bytes. A static file must still lie inside `root` once
     /// symlinks are resolved; anything else is treated as missing.
     pub fn read(&self, path: &str, root: &Path) -> Option<Bytes> {
-        match self.files.get(path)? {
+        match self.get(path)? {
             Served::Bytes(b) => Some(b.clone()),
             Served::File(p) => {
                 let real = p.canonicalize().ok()?;
@@ -111,9 +149,8 @@ impl Snapshot {
     /// is among `touched` (the watcher's paths).
     pub fn changed_paths(&self, newer: &Snapshot, touched: &[PathBuf]) -> Vec<String> {
         let mut changed: Vec<String> = newer
-            .files
-            .iter()
-            .filter(|(path, served)| match (self.files.get(*path), served) {
+            .entries()
+            .filter(|(path, served)| match (self.get(path), served) {
                 (Some(Served::Bytes(a)), Served::Bytes(b)) => a != b,
                 (Some(Served::File(a)), Served::File(b)) => a != b || touched.contains(b),
                 _ => true,
@@ -121,10 +158,9 @@ impl Snapshot {
             .map(|(path, _)| path.clone())
             .collect();
         changed.extend(
-            self.files
-                .keys()
-                .filter(|p| !newer.files.contains_key(*p))
-                .cloned(),
+            self.entries()
+                .filter(|(p, _)| !newer.has(p))
+                .map(|(p, _)| p.clone()),
         );
         changed.sort();
         changed

@@ -122,30 +122,38 @@ pub fn render_all(
     collect(results)
 }
 
+/// What one job rendered: its file, the pages whose bodies it shows, and
+/// (when asked to keep it) the input it was rendered from.
+pub type Recorded = (OutputFile, Vec<PageId>, Option<JobInput>);
+
 /// Renders `jobs` in parallel and says, for each, which pages' bodies its
-/// output shows: its own, those it lists, those it fetched.
+/// output shows: its own, those it lists, those it fetched. The inputs of
+/// jobs for which `keep` is true are returned too, for re-use.
 pub fn render_recording(
     jobs: &[Job],
     lib: &Library,
     templates: &Templates,
     data: &SiteData,
-) -> Result<Vec<(OutputFile, Vec<PageId>)>, Diagnostics> {
-    let results: Vec<Result<(OutputFile, Vec<PageId>), RenderError>> = jobs
+    keep: impl Fn(&Job) -> bool + Sync,
+) -> Result<Vec<Recorded>, Diagnostics> {
+    let results: Vec<Result<Recorded, RenderError>> = jobs
         .par_iter()
         .map(|job| {
+            let input = job_input(job, lib, templates, data);
             let (file, mut pages) =
-                crate::templates::record_fetched_pages(|| render_job(job, lib, templates, data));
+                crate::templates::record_fetched_pages(|| input.render(templates));
             pages.extend(shown_pages(job, lib, data));
             pages.sort_unstable();
             pages.dedup();
-            file.map(|f| (f, pages))
+            let kept = keep(job).then_some(input);
+            file.map(|f| (f, pages, kept))
         })
         .collect();
     collect(results)
 }
 
 /// The pages whose bodies a job's own context carries.
-fn shown_pages(job: &Job, lib: &Library, data: &SiteData) -> Vec<PageId> {
+pub fn shown_pages(job: &Job, lib: &Library, data: &SiteData) -> Vec<PageId> {
     match *job {
         Job::Page(id) => vec![id],
         Job::Section(id) if lib.sections[id].meta.redirect_to.is_none() => {
@@ -157,7 +165,7 @@ fn shown_pages(job: &Job, lib: &Library, data: &SiteData) -> Vec<PageId> {
     }
 }
 
-fn collect<T>(results: Vec<Result<T, RenderError>>) -> Result<Vec<T>, Diagnostics> {
+pub fn collect<T>(results: Vec<Result<T, RenderError>>) -> Result<Vec<T>, Diagnostics> {
     let mut files = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {
@@ -174,7 +182,37 @@ fn collect<T>(results: Vec<Result<T, RenderError>>) -> Result<Vec<T>, Diagnostic
 }
 
 /// A template error and the content file whose rendering hit it.
-type RenderError = Box<(String, Diagnostic)>;
+pub type RenderError = Box<(String, Diagnostic)>;
+
+/// Everything one output is rendered from.
+pub enum JobInput {
+    /// Made without a template (a section's `redirect_to` page).
+    Ready(OutputFile),
+    Template {
+        path: String,
+        template: String,
+        context: tera::Context,
+        /// The content file named in errors.
+        source: String,
+    },
+}
+
+impl JobInput {
+    pub fn render(&self, templates: &Templates) -> Result<OutputFile, RenderError> {
+        match self {
+            JobInput::Ready(file) => Ok(file.clone()),
+            JobInput::Template {
+                path,
+                template,
+                context,
+                source,
+            } => templates
+                .render(template, context)
+                .map(|html| OutputFile::bytes(file_for_url(path), html))
+                .map_err(|d| Box::new((source.clone(), d))),
+        }
+    }
+}
 
 fn render_job(
     job: &Job,
@@ -182,6 +220,10 @@ fn render_job(
     templates: &Templates,
     data: &SiteData,
 ) -> Result<OutputFile, RenderError> {
+    job_input(job, lib, templates, data).render(templates)
+}
+
+pub fn job_input(job: &Job, lib: &Library, templates: &Templates, data: &SiteData) -> JobInput {
     let (path, template, context, source) = match *job {
         Job::Page(id) => {
             let p = &lib.pages[id];
@@ -195,7 +237,10 @@ fn render_job(
         Job::Section(id) => {
             let s = &lib.sections[id];
             if let Some(to) = &s.meta.redirect_to {
-                return Ok(OutputFile::bytes(file_for_url(&s.path), redirect_page(to)));
+                return JobInput::Ready(OutputFile::bytes(
+                    file_for_url(&s.path),
+                    redirect_page(to),
+                ));
             }
             (
                 s.path.clone(),
@@ -235,10 +280,12 @@ fn render_job(
             "404.html".to_string(),
         ),
     };
-    templates
-        .render(&template, &context)
-        .map(|html| OutputFile::bytes(file_for_url(&path), html))
-        .map_err(|d| Box::new((source, d)))
+    JobInput::Template {
+        path,
+        template,
+        context,
+        source,
+    }
 }
 
 /// A taxonomy's own template (`tags/list.html`) if the site has one.

@@ -12,7 +12,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::jobs::{self, Job};
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::jobs::{self, Job, JobInput, RenderError};
 use super::{Prepared, RenderedSite, check_links_of, markdown_of, prepare};
 use crate::content::{Item, Library, PageId, SourceFile, front_matter, rel_string};
 use crate::diagnostics::Diagnostics;
@@ -20,7 +24,7 @@ use crate::error::Result;
 use crate::markdown::Rendered;
 use crate::output::OutputFile;
 use crate::project::Project;
-use crate::templates::{SiteData, Templates};
+use crate::templates::{SiteData, Templates, record_fetched_pages};
 
 pub struct LiveSite {
     project: Arc<Project>,
@@ -32,6 +36,10 @@ pub struct LiveSite {
     jobs: Vec<Job>,
     /// For each job, the pages whose bodies its output shows (sorted).
     shows: Vec<Vec<PageId>>,
+    /// The inputs of section and term pages by job, kept because building
+    /// a listing of a thousand pages costs more than rendering it: an edit
+    /// patches the edited page's entry in place.
+    listings: HashMap<usize, JobInput>,
     /// A partial update failed half-way: only a full build is trusted now.
     stale: bool,
 }
@@ -47,8 +55,17 @@ impl LiveSite {
             section_heading_ids,
         } = prepare(&project, true)?;
         let jobs = jobs::all_jobs(&library, &templates, &data);
-        let rendered = jobs::render_recording(&jobs, &library, &templates, &data)?;
-        let (mut files, shows): (Vec<OutputFile>, Vec<Vec<PageId>>) = rendered.into_iter().unzip();
+        let rendered = jobs::render_recording(&jobs, &library, &templates, &data, is_listing)?;
+        let mut files = Vec::with_capacity(rendered.len());
+        let mut shows = Vec::with_capacity(rendered.len());
+        let mut listings = HashMap::new();
+        for (j, (file, pages, input)) in rendered.into_iter().enumerate() {
+            files.push(file);
+            shows.push(pages);
+            if let Some(input) = input {
+                listings.insert(j, input);
+            }
+        }
         files.extend(jobs::static_files(&project, &library));
         let site = RenderedSite {
             files,
@@ -64,6 +81,7 @@ impl LiveSite {
             section_heading_ids,
             jobs,
             shows,
+            listings,
             stale: false,
         };
         Ok((live, site))
@@ -166,8 +184,33 @@ impl LiveSite {
                     .any(|id| self.shows[j].binary_search(id).is_ok())
             })
             .collect();
-        let jobs: Vec<Job> = affected.iter().map(|&j| self.jobs[j]).collect();
-        match jobs::render_recording(&jobs, &self.library, &self.templates, &self.data) {
+        for &j in &affected {
+            if let Some(input) = self.listings.get_mut(&j) {
+                patch_listing(input, &self.jobs[j], &edited, &self.data);
+            }
+        }
+        let started = std::time::Instant::now();
+        let (library, templates, data) = (&self.library, &self.templates, &self.data);
+        let results: Vec<Result<(OutputFile, Vec<PageId>), RenderError>> = affected
+            .par_iter()
+            .map(|&j| {
+                let job = &self.jobs[j];
+                let (file, mut pages) = record_fetched_pages(|| match self.listings.get(&j) {
+                    Some(input) => input.render(templates),
+                    None => jobs::job_input(job, library, templates, data).render(templates),
+                });
+                pages.extend(jobs::shown_pages(job, library, data));
+                pages.sort_unstable();
+                pages.dedup();
+                file.map(|f| (f, pages))
+            })
+            .collect();
+        tracing::debug!(
+            "re-rendered {} output(s) in {} ms",
+            affected.len(),
+            started.elapsed().as_millis()
+        );
+        match jobs::collect(results) {
             Ok(results) => {
                 let mut files = Vec::with_capacity(results.len());
                 for (j, (file, shows)) in affected.into_iter().zip(results) {
@@ -181,5 +224,39 @@ impl LiveSite {
                 Err(diags.into())
             }
         }
+    }
+}
+
+/// Section and term pages: the outputs that list many pages.
+fn is_listing(job: &Job) -> bool {
+    matches!(job, Job::Section(_) | Job::TaxonomyTerm(..))
+}
+
+/// Puts the new listing entries of `edited` pages into a kept section or
+/// term context, moving values rather than copying the whole listing.
+fn patch_listing(input: &mut JobInput, job: &Job, edited: &[PageId], data: &SiteData) {
+    let JobInput::Template { context, .. } = input else {
+        return;
+    };
+    let (key, listed) = match *job {
+        Job::Section(id) => ("section", &data.section_pages[id]),
+        Job::TaxonomyTerm(t, i) => ("term", &data.taxonomies[t].terms[i].pages),
+        _ => return,
+    };
+    let Some(mut value) = context.remove(key) else {
+        return;
+    };
+    for (position, page) in listed.iter().enumerate() {
+        if edited.contains(page)
+            && let Some(slot) = value.get_mut("pages").and_then(|p| p.get_mut(position))
+        {
+            *slot = data.listing(*page);
+        }
+    }
+    // Moved, not serialized again as `json!` would.
+    let mut patched = serde_json::Map::new();
+    patched.insert(key.to_string(), value);
+    if let Ok(patched) = tera::Context::from_value(serde_json::Value::Object(patched)) {
+        context.extend(patched);
     }
 }

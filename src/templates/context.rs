@@ -85,6 +85,11 @@ impl SiteData {
         self.pages[id] = page_value(&self.base_url, lib, &lib.pages[id], html, &self.page_refs);
     }
 
+    /// A page as `section.pages` and `term.pages` show it.
+    pub fn listing(&self, id: PageId) -> Value {
+        listing_value(&self.pages[id])
+    }
+
     pub fn permalink(&self, path: &str) -> String {
         permalink(&self.base_url, path)
     }
