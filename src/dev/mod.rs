@@ -50,15 +50,6 @@ pub struct DevOptions {
     pub color: bool,
 }
 
-/// Where the function runtime is: it starts in the background, so the site
-/// is served while Rust functions compile.
-#[derive(Clone)]
-enum FunctionsState {
-    Starting,
-    Ready(Runtime),
-    Unavailable,
-}
-
 /// The running dev server's shared state.
 pub struct Dev {
     root: PathBuf,
@@ -67,7 +58,10 @@ pub struct Dev {
     snapshot: RwLock<Arc<Snapshot>>,
     /// The rendered site with its dependencies, for incremental rebuilds.
     live: tokio::sync::Mutex<Option<LiveSite>>,
-    functions: state_watch::Receiver<FunctionsState>,
+    /// The function runtime, once it has started.
+    functions: std::sync::OnceLock<Runtime>,
+    /// True once the runtime started or failed to.
+    functions_started: state_watch::Receiver<bool>,
     hub: Hub,
     log: RequestLog,
     allow_proxy: bool,
@@ -88,19 +82,17 @@ impl Dev {
 
     /// The runtime to ask about `path`. Function URLs wait for it to
     /// start; other paths only use it once it is ready.
-    async fn functions_for(&self, path: &str) -> Option<Runtime> {
-        let mut rx = self.functions.clone();
+    async fn functions_for(&self, path: &str) -> Option<&Runtime> {
+        if let Some(runtime) = self.functions.get() {
+            return Some(runtime);
+        }
         let is_function_url =
             path.starts_with("/.netlify/functions/") || path.starts_with("/.functions/");
         if is_function_url {
-            let _ = rx
-                .wait_for(|s| !matches!(s, FunctionsState::Starting))
-                .await;
+            let mut started = self.functions_started.clone();
+            let _ = started.wait_for(|done| *done).await;
         }
-        match &*rx.borrow() {
-            FunctionsState::Ready(r) => Some(r.clone()),
-            _ => None,
-        }
+        self.functions.get()
     }
 
     /// Brings the in-memory site up to date with the edits of `touched`
@@ -207,7 +199,7 @@ impl Dev {
     /// Reloads the functions a batch of edits touched, then shows any
     /// function that no longer builds.
     async fn reload_functions(&self, changed: &[PathBuf]) {
-        let Some(runtime) = self.functions_for("/.functions/").await else {
+        let Some(runtime) = self.functions_for("/.functions/").await.cloned() else {
             return;
         };
         let started = Instant::now();
@@ -304,14 +296,15 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         ..base
     };
     let project = Arc::new(Project::load(&options.root, &overrides)?);
-    let (functions_tx, functions_rx) = state_watch::channel(FunctionsState::Starting);
+    let (functions_tx, functions_rx) = state_watch::channel(false);
     let dev = Arc::new(Dev {
         root: options.root.clone(),
         overrides,
         project: RwLock::new(Arc::clone(&project)),
         snapshot: RwLock::default(),
         live: tokio::sync::Mutex::default(),
-        functions: functions_rx,
+        functions: std::sync::OnceLock::new(),
+        functions_started: functions_rx,
         hub: Hub::default(),
         log: RequestLog::start(),
         allow_proxy: options.allow_proxy,
@@ -348,8 +341,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| Error::io("the server failed", e))?;
-    let state = dev.functions.borrow().clone();
-    if let FunctionsState::Ready(runtime) = state {
+    if let Some(runtime) = dev.functions.get() {
         runtime.stop().await;
     }
     eprintln!("Stopped.");
@@ -362,7 +354,7 @@ fn start_functions(
     dev: Arc<Dev>,
     project: &Arc<Project>,
     release: bool,
-    tx: state_watch::Sender<FunctionsState>,
+    tx: state_watch::Sender<bool>,
 ) {
     let project = Arc::clone(project);
     tokio::spawn(async move {
@@ -386,13 +378,14 @@ fn start_functions(
                     );
                 }
                 dev.show_function_errors(&runtime).await;
-                let _ = tx.send(FunctionsState::Ready(runtime));
+                let _ = dev.functions.set(runtime);
+                let _ = tx.send(true);
             }
             Err(e) => {
                 let e = Error::from(e);
                 eprint!("{}", e.render(dev.color));
                 dev.set_function_error(Some(e.render(false)));
-                let _ = tx.send(FunctionsState::Unavailable);
+                let _ = tx.send(true);
             }
         }
     });
@@ -507,35 +500,59 @@ async fn serve_logged(State(dev): State<Arc<Dev>>, request: Request) -> Response
     let path = request.uri().path().to_string();
     let response = server::handle(&dev, request).await;
     if !path.starts_with("/.ssgx/") {
-        let status = response.status();
-        let mark = if status.is_server_error() || status == StatusCode::NOT_FOUND {
-            "!"
-        } else {
-            " "
-        };
-        dev.log.line(format!(
-            "{mark} {method} {path} {} {} ms",
-            status.as_u16(),
-            started.elapsed().as_millis()
-        ));
+        dev.log.line(Logged {
+            method,
+            path,
+            status: response.status(),
+            elapsed: started.elapsed(),
+        });
     }
     response
 }
 
+/// One request, as the log shows it.
+struct Logged {
+    method: axum::http::Method,
+    path: String,
+    status: StatusCode,
+    elapsed: Duration,
+}
+
+impl std::fmt::Display for Logged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mark = if self.status.is_server_error() || self.status == StatusCode::NOT_FOUND {
+            "!"
+        } else {
+            " "
+        };
+        write!(
+            f,
+            "{mark} {} {} {} {} ms",
+            self.method,
+            self.path,
+            self.status.as_u16(),
+            self.elapsed.as_millis()
+        )
+    }
+}
+
 /// The request log, written by its own thread: a busy server does not
 /// wait on the terminal, and lines that pile up go out in one write.
-struct RequestLog(std::sync::mpsc::Sender<String>);
+struct RequestLog(std::sync::mpsc::Sender<Logged>);
 
 impl RequestLog {
     fn start() -> RequestLog {
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let (tx, rx) = std::sync::mpsc::channel::<Logged>();
         std::thread::spawn(move || {
             use std::io::Write;
             let stderr = std::io::stderr();
             while let Ok(first) = rx.recv() {
+                // Let a busy moment's lines gather: one wake-up and one
+                // write for many requests, still immediate to a person.
+                std::thread::sleep(std::time::Duration::from_millis(10));
                 let mut out = std::io::BufWriter::new(stderr.lock());
                 let _ = writeln!(out, "{first}");
-                for more in rx.try_iter().take(1000) {
+                for more in rx.try_iter().take(100_000) {
                     let _ = writeln!(out, "{more}");
                 }
                 let _ = out.flush();
@@ -544,7 +561,7 @@ impl RequestLog {
         RequestLog(tx)
     }
 
-    fn line(&self, line: String) {
+    fn line(&self, line: Logged) {
         let _ = self.0.send(line);
     }
 }

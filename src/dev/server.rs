@@ -57,7 +57,7 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
     if let Some(runtime) = dev.functions_for(&path).await
         && let Some((name, params)) = runtime.route(&path).await
     {
-        return function_http::call(&runtime, request, &name, params).await;
+        return function_http::call(runtime, request, &name, params).await;
     }
 
     let snapshot = dev.snapshot();
@@ -173,7 +173,7 @@ async fn apply_rule(
         };
         match (runtime, function) {
             (Some(runtime), Some((name, params))) => {
-                function_http::call(&runtime, request, &name, params).await
+                function_http::call(runtime, request, &name, params).await
             }
             _ => match resolve(snapshot, target_path) {
                 Some(Resolved::File(key)) => {
