@@ -3,6 +3,7 @@
 #   bash benches/run.sh [PAGES] [RUNS]     build speed: ssgx vs Hugo vs Eleventy
 #   bash benches/run.sh functions [SECS]   function calls: ssgx vs netlify-cli
 #   bash benches/run.sh dev [PAGES]        ssgx dev vs hugo server and netlify dev
+#   bash benches/run.sh netlify-diff       the same requests to ssgx dev and netlify dev
 # Hugo and wrk come from Debian; Eleventy and netlify-cli from npm, pinned
 # in benches/tools.
 set -euo pipefail
@@ -12,6 +13,10 @@ if [ ! -d benches/tools/node_modules/@11ty/eleventy ] || [ ! -d benches/tools/no
   npm ci --prefix benches/tools --no-audit --no-fund --loglevel=error
 fi
 cargo build --release --locked
+if [ "${1:-}" = netlify-diff ]; then
+  python3 benches/netlify_dev_diff.py
+  exit
+fi
 if [ "${1:-}" = functions ]; then
   need wrk wrk
   python3 benches/functions_bench.py --duration "${2:-10}"

@@ -216,7 +216,7 @@ fn static_files_rules_and_functions() {
         ("/news/a/b/", 301, "/blog/a/b/"),
         ("/items/second", 302, "/blog/second/"),
         ("/toml-old", 301, "/about/"),
-        ("/query?id=first", 302, "/items/first"),
+        ("/query?id=first", 302, "/items/first?id=first"),
         ("/forced.html", 301, "/about/"),
         ("/old-about?x=1", 301, "/about/?x=1"),
     ];

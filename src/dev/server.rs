@@ -54,10 +54,24 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
         reload::EVENTS_PATH => return dev.hub.stream().into_response(),
         _ => {}
     }
-    if let Some(runtime) = dev.functions_for(&path).await
+    let runtime = dev.functions_for(&path).await;
+    if let Some(runtime) = runtime
         && let Some((name, params)) = runtime.route(&path).await
     {
         return function_http::call(runtime, request, &name, params).await;
+    }
+    if let Some(name) = function_url_name(&path) {
+        let exists = match runtime {
+            Some(r) => r.function(name).await.is_some(),
+            None => false,
+        };
+        // A v2 function with its own `path` is not at this URL: the miss
+        // falls through to the site's 404 page, as in netlify dev.
+        if !exists {
+            let mut r = Response::new(Body::from("Function not found..."));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            return r;
+        }
     }
 
     let snapshot = dev.snapshot();
@@ -115,6 +129,14 @@ pub fn safe_path(raw: &str) -> Option<String> {
         || !decoded.starts_with('/')
         || decoded.split('/').any(|s| s == ".." || s == ".");
     (!bad).then_some(decoded)
+}
+
+/// `NAME` of `/.netlify/functions/NAME/...` or `/.functions/NAME/...`.
+fn function_url_name(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/.netlify/functions/")
+        .or_else(|| path.strip_prefix("/.functions/"))?;
+    Some(rest.split('/').next().unwrap_or(""))
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> String {
@@ -304,8 +326,14 @@ fn not_found(
     r
 }
 
+/// A redirect as netlify dev sends it: the location, a short text body
+/// without a content type, and `no-cache`, so that a browser asks again
+/// after `_redirects` changes instead of remembering a 301 for good.
 fn redirect(status: StatusCode, location: &str) -> Response<Body> {
-    let mut r = text(status, &format!("Redirecting to {location}"));
+    let mut r = Response::new(Body::from(format!("Redirecting to {location}")));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
     }

@@ -160,7 +160,8 @@ impl Redirects {
                 continue;
             }
             let mut target = fill(&rule.to, &values);
-            if !raw_query.is_empty() && !target.contains('?') && rule.query.is_empty() {
+            // The query goes along, also when the rule matched on it.
+            if !raw_query.is_empty() && !target.contains('?') {
                 target.push('?');
                 target.push_str(raw_query);
             }
@@ -458,7 +459,7 @@ mod tests {
         );
         assert_eq!(
             find(&r, "/store", &[("id", "7")]),
-            Some(("/products/7".into(), 301, false))
+            Some(("/products/7?id=7".into(), 301, false))
         );
         assert_eq!(find(&r, "/store", &[]), Some(("/shop".into(), 302, false)));
         assert!(find(&r, "/fr", &[]).is_some());
