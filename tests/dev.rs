@@ -366,8 +366,9 @@ fn oversized_bodies_get_413() {
     if let Ok(r) = chunked {
         assert_eq!(r.status(), 413);
     }
-    // Just under the limit still reaches the function.
-    let ok = c
+    // Just under the limit still reaches the function (on a new
+    // connection: the server closes one whose body it refused).
+    let ok = client()
         .post(format!("{}/.functions/echo", dev.base))
         .header("content-type", "text/plain")
         .body(vec![b'y'; 1024 * 1024])
@@ -773,4 +774,45 @@ fn function_compile_error_shows_in_the_overlay_until_fixed() {
 
     std::fs::write(&main_rs, &original).unwrap();
     expect_event(&events, "ok", Duration::from_secs(300));
+}
+
+/// A connection that sends nothing is closed after --idle-timeout, also
+/// after a first request on a kept-alive connection.
+#[test]
+fn idle_connections_are_closed() {
+    let dir = common::copy_fixture("dev-site");
+    let mut dev = start_in(dir.path(), &["--port", "0", "--idle-timeout", "1"]);
+    dev._dir = Some(dir);
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(&dev.addr).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        silent.read(&mut buf).unwrap_or(0),
+        0,
+        "closed without an answer"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let mut kept = TcpStream::connect(&dev.addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(kept, "GET /plain.txt HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let started = Instant::now();
+    loop {
+        match kept.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("plain text\n"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the idle kept-alive connection was closed"
+    );
 }

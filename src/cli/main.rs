@@ -85,6 +85,9 @@ enum Command {
         /// Build Rust functions with the release profile.
         #[arg(long)]
         release: bool,
+        /// Close connections that send no request for this many seconds.
+        #[arg(long, default_value_t = 30, value_name = "SECS")]
+        idle_timeout: u64,
     },
     /// Work with the functions in functions/ (list, invoke, serve).
     Functions {
@@ -154,6 +157,7 @@ fn run(command: Command) -> Result<(), Error> {
             drafts,
             allow_proxy,
             release,
+            idle_timeout,
         } => {
             let options = ssgx::dev::DevOptions {
                 root,
@@ -164,6 +168,7 @@ fn run(command: Command) -> Result<(), Error> {
                 allow_proxy,
                 release,
                 color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                idle_timeout: std::time::Duration::from_secs(idle_timeout.max(1)),
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

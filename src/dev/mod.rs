@@ -8,13 +8,13 @@
 //! (event stream, client script), [`watch`] (debounced file events; also
 //! used by `ssgx functions serve`).
 
+mod listen;
 mod proxy;
 pub mod reload;
 mod server;
 mod snapshot;
 pub mod watch;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -48,6 +48,8 @@ pub struct DevOptions {
     pub release: bool,
     /// Colour in terminal messages.
     pub color: bool,
+    /// A connection that sends no request for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// The running dev server's shared state.
@@ -277,7 +279,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     };
     let first = Project::load(&options.root, &base)?;
     let port = options.port.or(first.netlify.dev.port).unwrap_or(8888);
-    let listener = bind(&options.host, port, options.strict_port).await?;
+    let listener = listen::bind(&options.host, port, options.strict_port).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the bound address", e))?;
@@ -335,12 +337,12 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
 
     let app = Router::new()
         .fallback(serve_logged)
-        .with_state(Arc::clone(&dev))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::io("the server failed", e))?;
+        .with_state(Arc::clone(&dev));
+    let stopping = async {
+        shutdown_signal().await;
+        dev.hub.close();
+    };
+    listen::serve(listener, app, options.idle_timeout, stopping).await;
     if let Some(runtime) = dev.functions.get() {
         runtime.stop().await;
     }
@@ -464,33 +466,6 @@ async fn react_to_edits(
             dev.rebuild_site(&changed).await;
         }
     }
-}
-
-/// Takes `port`, or the next free one unless `strict`.
-async fn bind(host: &str, port: u16, strict: bool) -> Result<tokio::net::TcpListener, Error> {
-    let ip: std::net::IpAddr = host.parse().map_err(|_| {
-        Error::usage(
-            format!("`{host}` is not an IP address"),
-            "use --host 127.0.0.1, or 0.0.0.0 to listen on every interface",
-        )
-    })?;
-    let tries = if strict || port == 0 { 1 } else { 20 };
-    let mut last = None;
-    for candidate in (0..tries).filter_map(|i| port.checked_add(i)) {
-        match tokio::net::TcpListener::bind(SocketAddr::new(ip, candidate)).await {
-            Ok(l) => return Ok(l),
-            Err(e) => last = Some(e),
-        }
-    }
-    let reason = last.map_or_else(|| "no port left".to_string(), |e| e.to_string());
-    Err(Error::usage(
-        format!("cannot listen on {host}:{port}: {reason}"),
-        if strict {
-            "stop what uses the port, or choose another --port"
-        } else {
-            "ports up to 20 above it are busy too; choose another --port"
-        },
-    ))
 }
 
 /// Serves one request and logs it compactly: method, path, status, time.

@@ -18,6 +18,8 @@ use tokio_stream::wrappers::BroadcastStream;
 pub const SCRIPT: &str = include_str!("reload.js");
 pub const SCRIPT_PATH: &str = "/.ssgx/reload.js";
 pub const EVENTS_PATH: &str = "/.ssgx/events";
+/// Not sent to pages: ends their streams.
+const CLOSE: &str = "close";
 
 #[derive(Default)]
 struct State {
@@ -91,6 +93,11 @@ impl Hub {
             .clone()
     }
 
+    /// Ends every page's stream (the server is stopping).
+    pub fn close(&self) {
+        let _ = self.sender.send(CLOSE.to_string());
+    }
+
     /// The event stream for one page.
     pub fn stream(
         &self,
@@ -100,7 +107,9 @@ impl Hub {
             json!({"type": "hello", "build": state.build, "error": state.error}).to_string()
         };
         let first = tokio_stream::once(hello);
-        let rest = BroadcastStream::new(self.sender.subscribe()).filter_map(Result::ok);
+        let rest = BroadcastStream::new(self.sender.subscribe())
+            .filter_map(Result::ok)
+            .take_while(|m| m != CLOSE);
         let events = first
             .chain(rest)
             .map(|data| Ok(Event::default().data(data)));
