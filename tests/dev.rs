@@ -509,6 +509,12 @@ fn edits_end_equal_to_a_clean_build() {
             )
             .unwrap()
         }),
+        // A template some pages use: only they are rendered again.
+        Box::new(|| {
+            let path = dev.root.join("templates/featured.html");
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("<h1>", "<h1 class=\"edited\">")).unwrap()
+        }),
         // Title and date: listings reorder.
         Box::new(|| {
             std::fs::write(
@@ -543,7 +549,7 @@ fn edits_end_equal_to_a_clean_build() {
         edit();
         expect_event(&events, "reload", Duration::from_secs(10));
         // After the body-only edits, which dev renders incrementally.
-        if n == 1 || n == 2 {
+        if (1..=3).contains(&n) {
             assert_same_as_clean_build(&dev, &["forced.html"]);
         }
     }
@@ -553,6 +559,7 @@ fn edits_end_equal_to_a_clean_build() {
     let clean = common::snapshot(&dev.root.join("clean-build"));
     let featured = String::from_utf8_lossy(&clean["featured/index.html"]).into_owned();
     assert!(featured.contains("The body, again."), "{featured}");
+    assert!(featured.contains("<h1 class=\"edited\">"), "{featured}");
     assert!(clean.contains_key("blog/third/index.html"));
     assert!(!clean.contains_key("about/index.html"));
     let c = client();

@@ -223,6 +223,32 @@ fn render_job(
     job_input(job, lib, templates, data).render(templates)
 }
 
+/// The template a job renders with; `None` for a section's `redirect_to`
+/// page, which has none.
+pub fn template_of(
+    job: &Job,
+    lib: &Library,
+    templates: &Templates,
+    data: &SiteData,
+) -> Option<String> {
+    match *job {
+        Job::Page(id) => Some(page_template(lib, id).to_string()),
+        Job::Section(id) if lib.sections[id].meta.redirect_to.is_some() => None,
+        Job::Section(id) => Some(section_template(lib, id).to_string()),
+        Job::TaxonomyList(t) => Some(own_or_default(
+            templates,
+            &format!("{}/list.html", data.taxonomies[t].name),
+            "taxonomy_list.html",
+        )),
+        Job::TaxonomyTerm(t, _) => Some(own_or_default(
+            templates,
+            &format!("{}/single.html", data.taxonomies[t].name),
+            "taxonomy_single.html",
+        )),
+        Job::NotFound => Some("404.html".to_string()),
+    }
+}
+
 pub fn job_input(job: &Job, lib: &Library, templates: &Templates, data: &SiteData) -> JobInput {
     let (path, template, context, source) = match *job {
         Job::Page(id) => {

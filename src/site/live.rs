@@ -98,6 +98,9 @@ impl LiveSite {
         if self.stale || changed.is_empty() {
             return None;
         }
+        if let Some(names) = self.template_names(changed) {
+            return self.update_templates(&names);
+        }
         let mut edits = Vec::with_capacity(changed.len());
         for path in changed {
             edits.push(self.body_edit(path)?);
@@ -133,6 +136,56 @@ impl LiveSite {
             return Some(Err(diags.into()));
         }
         Some(self.apply(edits, rendered))
+    }
+
+    /// The template names of `changed` when every one is an existing
+    /// template file of the site or its theme.
+    fn template_names(&self, changed: &[PathBuf]) -> Option<Vec<String>> {
+        let dirs: Vec<PathBuf> = self
+            .project
+            .theme_dir
+            .iter()
+            .map(|t| t.join("templates"))
+            .chain([self.project.templates_dir.clone()])
+            .collect();
+        changed
+            .iter()
+            .map(|path| {
+                let rel = dirs.iter().find_map(|d| path.strip_prefix(d).ok())?;
+                let name = rel_string(rel);
+                (path.is_file() && self.templates.has(&name)).then_some(name)
+            })
+            .collect()
+    }
+
+    /// Edited templates: load them all again, then re-render the outputs
+    /// whose template extends, includes or imports an edited one. A new,
+    /// removed or dynamically named template needs a full build (`None`).
+    fn update_templates(&mut self, edited: &[String]) -> Option<Result<Vec<OutputFile>>> {
+        let templates = match Templates::load(&self.project) {
+            Ok(t) => t,
+            Err(diags) => return Some(Err(diags.into())),
+        };
+        if templates.names() != self.templates.names() {
+            return None;
+        }
+        if let Err(diags) = jobs::check_templates_exist(&self.library, &templates) {
+            return Some(Err(diags.into()));
+        }
+        let mut affected = Vec::new();
+        for (j, job) in self.jobs.iter().enumerate() {
+            let Some(name) = jobs::template_of(job, &self.library, &templates, &self.data) else {
+                continue;
+            };
+            let uses = templates.dependencies(&name)?;
+            if edited.iter().any(|e| uses.contains(e)) {
+                affected.push(j);
+            }
+        }
+        let mut templates = templates;
+        templates.register_site(Arc::clone(&self.data));
+        self.templates = templates;
+        Some(self.render_affected(affected))
     }
 
     /// The page and its new source when `path` is a page whose text before
@@ -189,6 +242,11 @@ impl LiveSite {
                 patch_listing(input, &self.jobs[j], &edited, &self.data);
             }
         }
+        self.render_affected(affected)
+    }
+
+    /// Renders the jobs `affected` (indices), re-recording what they show.
+    fn render_affected(&mut self, affected: Vec<usize>) -> Result<Vec<OutputFile>> {
         let started = std::time::Instant::now();
         let (library, templates, data) = (&self.library, &self.templates, &self.data);
         let results: Vec<Result<(OutputFile, Vec<PageId>), RenderError>> = affected

@@ -95,6 +95,33 @@ impl Templates {
         self.origins.contains_key(name)
     }
 
+    /// Every template name, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.origins.keys().map(String::as_str).collect()
+    }
+
+    /// `name` and every template it extends, includes or imports, directly
+    /// or not. `None` when one of them names a template through a variable,
+    /// so its dependencies cannot be known without rendering.
+    pub fn dependencies(&self, name: &str) -> Option<std::collections::BTreeSet<String>> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![name.to_string()];
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            let Some(origin) = self.origins.get(&current) else {
+                continue;
+            };
+            let (names, all_literal) = references(&origin.source);
+            if !all_literal {
+                return None;
+            }
+            stack.extend(names);
+        }
+        Some(seen)
+    }
+
     /// Renders `name`; an error is located in the template that failed.
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String, Diagnostic> {
         self.tera
@@ -310,11 +337,23 @@ fn quoted_words(message: &str) -> Vec<String> {
 
 /// Names given to `extends`, `include` and `import` in a template.
 fn referenced_templates(source: &str) -> Vec<String> {
+    references(source).0
+}
+
+/// The quoted names after `{% extends`, `{% include` and `{% import`, and
+/// whether every such tag names its template literally.
+fn references(source: &str) -> (Vec<String>, bool) {
     let mut names = Vec::new();
+    let mut all_literal = true;
     for keyword in ["extends", "include", "import"] {
         for (i, _) in source.match_indices(keyword) {
             let rest = source[i + keyword.len()..].trim_start();
+            let in_tag =
+                source[..i].trim_end().ends_with("{%") || source[..i].trim_end().ends_with("{%-");
             let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                if in_tag {
+                    all_literal = false;
+                }
                 continue;
             };
             if let Some(end) = rest[1..].find(quote) {
@@ -322,7 +361,7 @@ fn referenced_templates(source: &str) -> Vec<String> {
             }
         }
     }
-    names
+    (names, all_literal)
 }
 
 #[cfg(test)]
@@ -339,5 +378,7 @@ mod tests {
             referenced_templates(r#"{% extends "base.html" %}{% include 'nav.html' %}"#),
             vec!["base.html", "nav.html"]
         );
+        assert!(references(r#"{% include "a.html" %} include me"#).1);
+        assert!(!references(r#"{% include page.extra.partial %}"#).1);
     }
 }
