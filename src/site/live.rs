@@ -98,6 +98,17 @@ impl LiveSite {
         if self.stale || changed.is_empty() {
             return None;
         }
+        // Editors save through temporary files that are gone by now: those
+        // the site never knew are not edits of it.
+        let changed: Vec<PathBuf> = changed
+            .iter()
+            .filter(|p| p.exists() || self.knew(p))
+            .cloned()
+            .collect();
+        if changed.is_empty() {
+            return Some(Ok(Vec::new()));
+        }
+        let changed = changed.as_slice();
         if let Some(names) = self.template_names(changed) {
             return self.update_templates(&names);
         }
@@ -136,6 +147,29 @@ impl LiveSite {
             return Some(Err(diags.into()));
         }
         Some(self.apply(edits, rendered))
+    }
+
+    /// Whether a path that no longer exists was part of the site: a page,
+    /// a template, or anything where static files and assets live.
+    fn knew(&self, path: &std::path::Path) -> bool {
+        let project = &self.project;
+        // Templates first: the content folder may be the project itself.
+        let template_dirs = project
+            .theme_dir
+            .iter()
+            .map(|t| t.join("templates"))
+            .chain([project.templates_dir.clone()]);
+        for dir in template_dirs {
+            if let Ok(rel) = path.strip_prefix(&dir) {
+                return self.templates.has(&rel_string(rel));
+            }
+        }
+        if let Ok(rel) = path.strip_prefix(&project.content_dir) {
+            let rel = rel_string(rel);
+            let is_markdown = rel.ends_with(".md");
+            return self.library.by_rel.contains_key(&rel) || !is_markdown;
+        }
+        true
     }
 
     /// The template names of `changed` when every one is an existing
