@@ -97,15 +97,20 @@ fn client() -> Client {
 /// One request with the path sent exactly as written (clients normalise
 /// `..` away), answered as (status, body).
 fn raw_get(addr: &str, raw_path: &str) -> (u16, String) {
+    exchange(
+        addr,
+        &format!("GET {raw_path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends `head` as written on a new connection and reads the whole answer:
+/// (status, text).
+fn exchange(addr: &str, head: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    write!(
-        stream,
-        "GET {raw_path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer).into_owned();
@@ -331,22 +336,10 @@ fn traversal_is_refused() {
 /// Sends only the head of a POST whose Content-Length is `length`, and
 /// reads the answer: the server must not wait for a body it will refuse.
 fn post_head(addr: &str, path: &str, length: usize) -> u16 {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
+    let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/octet-stream\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer)
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    );
+    exchange(addr, &head).0
 }
 
 #[test]
@@ -822,4 +815,55 @@ fn idle_connections_are_closed() {
         started.elapsed() < Duration::from_secs(5),
         "the idle kept-alive connection was closed"
     );
+}
+
+/// Edits to `_redirects` apply without a restart; a 200 rule to this
+/// machine proxies.
+#[test]
+fn proxy_rewrites_reach_this_machine() {
+    let dev = start("dev-site");
+    let events = events(&dev.addr);
+    expect_event(&events, "hello", Duration::from_secs(10));
+    let rules = dev.root.join("static/_redirects");
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    text.push_str(&format!("/proxied/*  http://{}/:splat  200\n", dev.addr));
+    std::fs::write(&rules, text).unwrap();
+    expect_event(&events, "reload", Duration::from_secs(10));
+    let proxied = client()
+        .get(format!("{}/proxied/plain.txt", dev.base))
+        .send()
+        .unwrap();
+    assert_eq!(proxied.status(), 200);
+    assert_eq!(proxied.text().unwrap(), "plain text\n");
+}
+
+/// A function reading a file of its `included_files` sees the new file
+/// after an edit, without a restart.
+#[test]
+fn included_files_reload_functions() {
+    let dev = start("dev-site");
+    let c = client();
+    let url = format!("{}/.functions/reader", dev.base);
+    assert!(
+        c.get(&url)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+            .contains("first")
+    );
+    std::fs::write(
+        dev.root.join("data/value.json"),
+        "{\"value\": \"second\"}\n",
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = c.get(&url).send().unwrap().text().unwrap();
+        if body.contains("second") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

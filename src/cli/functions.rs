@@ -308,12 +308,7 @@ async fn serve(root: PathBuf, host: &str, port: u16, release: bool) -> Result<()
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the bound address", e))?;
-    let names: Vec<String> = runtime
-        .functions()
-        .await
-        .into_iter()
-        .map(|f| f.name)
-        .collect();
+    let names = runtime.names().await;
     eprintln!(
         "Serving {} function(s) at http://{addr}/.netlify/functions/ and /.functions/: {}",
         names.len(),

@@ -367,12 +367,7 @@ fn start_functions(
         match Runtime::start(project, options).await {
             Ok(runtime) => {
                 runtime.run_schedules().await;
-                let names: Vec<String> = runtime
-                    .functions()
-                    .await
-                    .into_iter()
-                    .map(|f| f.name)
-                    .collect();
+                let names = runtime.names().await;
                 if !names.is_empty() {
                     eprintln!(
                         "Functions ready at /.functions/ and /.netlify/functions/: {}",
@@ -410,6 +405,7 @@ fn watch_site(
         project.functions_dir.clone(),
     ];
     dirs.extend(project.theme_dir.clone());
+    dirs.extend(included_dirs(project));
     dirs.sort();
     dirs.dedup();
     let files = vec![
@@ -425,6 +421,39 @@ fn watch_site(
         project.root.join(".ssgx"),
     ];
     watch::Watch::start(&dirs, &files, ignored)
+}
+
+/// The folders the functions' `included_files` globs read from (the part
+/// of each pattern before its first wildcard). Edits there reload the
+/// functions, so a function reading such a file sees the new one.
+fn included_dirs(project: &Project) -> Vec<PathBuf> {
+    let Ok(found) = functions::discover(project) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = found
+        .iter()
+        .flat_map(|f| f.settings.included_files.iter())
+        .filter(|pattern| !pattern.starts_with('!'))
+        .filter_map(|pattern| {
+            let fixed: Vec<&str> = pattern
+                .split('/')
+                .take_while(|part| !part.contains(['*', '?', '[', '{']))
+                .collect();
+            let path = project.root.join(fixed.join("/"));
+            // A plain file name is watched through its folder.
+            let dir = if fixed.len() == pattern.split('/').count() {
+                path.parent()?.to_path_buf()
+            } else {
+                path
+            };
+            // A pattern starting with a wildcard would watch the whole
+            // project: left out.
+            (dir != project.root).then_some(dir)
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 /// Each batch of edits: config files reload the project, function files
@@ -444,7 +473,10 @@ async fn react_to_edits(
                     .root
                     .join(crate::project::netlify_toml::NETLIFY_FILE)
         };
-        let is_function = |p: &Path| p.starts_with(&project.functions_dir);
+        let included = included_dirs(&project);
+        let is_function = |p: &Path| {
+            p.starts_with(&project.functions_dir) || included.iter().any(|d| p.starts_with(d))
+        };
         let config = changed.iter().any(|p| is_config(p));
         let netlify_toml = project
             .root

@@ -283,6 +283,11 @@ impl Runtime {
         self.state.lock().await.functions.get(name).cloned()
     }
 
+    /// The names of the functions, sorted.
+    pub async fn names(&self) -> Vec<String> {
+        self.state.lock().await.functions.keys().cloned().collect()
+    }
+
     pub async fn functions(&self) -> Vec<Function> {
         self.state
             .lock()
