@@ -94,18 +94,25 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
     if let Some(matched) = matched {
         return apply_rule(dev, &snapshot, matched, &path, request).await;
     }
+    serve_static(dev, &snapshot, &path, &raw_query, &request)
+}
+
+/// A path no rule took: the file it resolves to, Netlify's slash
+/// redirect for a folder, or the 404 page.
+fn serve_static(
+    dev: &Dev,
+    snapshot: &Snapshot,
+    path: &str,
+    raw_query: &str,
+    request: &Request,
+) -> Response<Body> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return text(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed");
     }
-    match resolve(&snapshot, &path) {
-        Some(Resolved::File(key)) => serve_file(
-            dev,
-            &snapshot,
-            &key,
-            &path,
-            StatusCode::OK,
-            request.headers(),
-        ),
+    match resolve(snapshot, path) {
+        Some(Resolved::File(key)) => {
+            serve_file(dev, snapshot, &key, path, StatusCode::OK, request.headers())
+        }
         Some(Resolved::AddSlash) => {
             let mut location = format!("{path}/");
             if !raw_query.is_empty() {
@@ -113,7 +120,7 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
             }
             redirect(StatusCode::MOVED_PERMANENTLY, &location)
         }
-        None => not_found(dev, &snapshot, &path, request.headers()),
+        None => not_found(dev, snapshot, path, request.headers()),
     }
 }
 
