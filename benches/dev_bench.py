@@ -275,6 +275,19 @@ def bench_corpus(args):
     return results
 
 
+def static_site_for_netlify(public, name):
+    """A folder under benches/work that netlify dev serves `public` from."""
+    site = os.path.join(WORK, name)
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(public, os.path.join(site, "public"))
+    with open(os.path.join(site, "netlify.toml"), "w") as f:
+        f.write('[build]\n  publish = "public"\n')
+    # netlify-cli takes the topmost package.json as the project root; a git
+    # folder stops that search (NETLIFY.md §8).
+    subprocess.run(["git", "init", "-q", site], check=True)
+    return site
+
+
 def bench_serving(args):
     """Static files vs netlify dev; functions through dev vs functions serve."""
     site = os.path.join(WORK, "devbench")
@@ -283,12 +296,7 @@ def bench_serving(args):
     with open(os.path.join(site, "functions", "hello-v1.js"), "w") as f:
         f.write('exports.handler = async () => ({ statusCode: 200, headers: { "content-type": "text/plain" }, body: "hello v1" });\n')
     subprocess.run([args.ssgx, "build", "--no-functions"], cwd=site, check=True, **QUIET)
-    netlify_site = os.path.join(WORK, "devbench-netlify")
-    shutil.rmtree(netlify_site, ignore_errors=True)
-    shutil.copytree(os.path.join(site, "public"), os.path.join(netlify_site, "public"))
-    with open(os.path.join(netlify_site, "netlify.toml"), "w") as f:
-        f.write('[build]\n  publish = "public"\n')
-    subprocess.run(["git", "init", "-q", netlify_site], check=True)
+    netlify_site = static_site_for_netlify(os.path.join(site, "public"), "devbench-netlify")
 
     out = {}
     port = free_port()
@@ -321,12 +329,7 @@ def bench_serving(args):
 def bench_own_site(args):
     """Start to first response on the repository's own site."""
     subprocess.run([args.ssgx, "build", "--no-functions"], cwd=REPO, check=True, **QUIET)
-    netlify_site = os.path.join(WORK, "own-site-netlify")
-    shutil.rmtree(netlify_site, ignore_errors=True)
-    shutil.copytree(os.path.join(REPO, "public"), os.path.join(netlify_site, "public"))
-    with open(os.path.join(netlify_site, "netlify.toml"), "w") as f:
-        f.write('[build]\n  publish = "public"\n')
-    subprocess.run(["git", "init", "-q", netlify_site], check=True)
+    netlify_site = static_site_for_netlify(os.path.join(REPO, "public"), "own-site-netlify")
     times = {"ssgx dev": [], "netlify dev": []}
     for _ in range(args.starts):
         port = free_port()

@@ -332,8 +332,10 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     }
 
     start_functions(Arc::clone(&dev), &project, options.release, functions_tx);
-    let (_watch, batches) = watch_site(&project)?;
-    tokio::spawn(react_to_edits(Arc::clone(&dev), batches, _watch));
+    // Found once: the watcher only follows the folders known at start.
+    let included = included_dirs(&project);
+    let (watch, batches) = watch_site(&project, &included)?;
+    tokio::spawn(react_to_edits(Arc::clone(&dev), batches, watch, included));
 
     let app = Router::new()
         .fallback(serve_logged)
@@ -391,6 +393,7 @@ fn start_functions(
 /// The folders and files whose edits matter.
 fn watch_site(
     project: &Project,
+    included: &[PathBuf],
 ) -> Result<
     (
         watch::Watch,
@@ -405,7 +408,7 @@ fn watch_site(
         project.functions_dir.clone(),
     ];
     dirs.extend(project.theme_dir.clone());
-    dirs.extend(included_dirs(project));
+    dirs.extend(included.iter().cloned());
     dirs.sort();
     dirs.dedup();
     let files = vec![
@@ -463,6 +466,7 @@ async fn react_to_edits(
     dev: Arc<Dev>,
     mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<PathBuf>>,
     mut watch: watch::Watch,
+    included: Vec<PathBuf>,
 ) {
     while let Some(changed) = batches.recv().await {
         watch.watch_new_dirs();
@@ -473,7 +477,6 @@ async fn react_to_edits(
                     .root
                     .join(crate::project::netlify_toml::NETLIFY_FILE)
         };
-        let included = included_dirs(&project);
         let is_function = |p: &Path| {
             p.starts_with(&project.functions_dir) || included.iter().any(|d| p.starts_with(d))
         };
