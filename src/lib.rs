@@ -3,7 +3,7 @@
 //! The modules follow the build pipeline (see DESIGN.md §5); data flows one
 //! way, and a lower module never imports a higher one:
 //!
-//! `project` → `content` → `markdown` → `templates` → `site` → `output`,
+//! `project` → `content` → `shortcodes` → `markdown` → `templates` → `site` → `output`,
 //! and `functions` (discover, run, bundle) and `netlify` (redirect and
 //! header rules) beside them; `dev` (the dev server) sits on top.
 //!
@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod netlify;
 pub mod output;
 pub mod project;
+pub mod shortcodes;
 pub mod site;
 pub mod templates;
 

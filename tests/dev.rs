@@ -8,7 +8,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -31,13 +31,6 @@ impl Drop for Dev {
     }
 }
 
-/// Shared with tests/functions.rs so `lambda_http` compiles once.
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("ssgx-functions-target")
-}
-
 fn start(fixture: &str) -> Dev {
     let dir = common::copy_fixture(fixture);
     let root = dir.path().to_path_buf();
@@ -48,35 +41,9 @@ fn start(fixture: &str) -> Dev {
 
 /// Starts `ssgx dev` in `root` and waits for its banner.
 fn start_in(root: &Path, args: &[&str]) -> Dev {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
-        .arg("dev")
-        .args(args)
-        .current_dir(root)
-        .env("SSGX_TARGET_DIR", target_dir())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ssgx dev");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("ssgx dev printed its address")
-            .expect("read");
-        eprintln!("[dev] {line}");
-        if line.starts_with("ssgx dev: serving")
-            && let Some(rest) = line.split("http://").nth(1)
-        {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            eprintln!("[dev] {line}");
-        }
-    });
+    let mut all = vec!["dev"];
+    all.extend_from_slice(args);
+    let (child, addr) = common::spawn_server(root, &all, "ssgx dev: serving");
     Dev {
         child,
         base: format!("http://{addr}"),

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
@@ -20,47 +18,13 @@ struct Server {
     root: std::path::PathBuf,
 }
 
-/// Shared across tests so `lambda_http` compiles once per machine.
-fn target_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("ssgx-functions-target")
-}
-
 fn start(fixture: &str) -> Server {
     let dir = common::copy_fixture(fixture);
     let root = dir.path().to_path_buf();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
-        .args(["functions", "serve", "--port", "0"])
-        .current_dir(&root)
-        .env("SSGX_TARGET_DIR", target_dir())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ssgx functions serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server printed its address")
-            .expect("read");
-        eprintln!("[serve] {line}");
-        if let Some(rest) = line.split("http://").nth(1) {
-            let addr = rest.split('/').next().unwrap();
-            break format!("http://{addr}");
-        }
-    };
-    // Keep echoing the server's log so failures are explained.
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            eprintln!("[serve] {line}");
-        }
-    });
+    let (child, addr) = common::spawn_server(&root, &["functions", "serve", "--port", "0"], "");
     Server {
         child,
-        base,
+        base: format!("http://{addr}"),
         _dir: dir,
         root,
     }

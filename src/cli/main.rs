@@ -25,6 +25,7 @@ Examples:
   ssgx build --root docs             build the site in docs/
   ssgx build --base-url https://example.com --drafts
   ssgx dev                           serve with live reload at http://127.0.0.1:8888/
+  ssgx serve                         preview the built public/ as Netlify serves it
   ssgx functions list                list the functions in functions/
   ssgx functions serve --port 9999   serve /.netlify/functions/* locally
   ssgx new function hello --lang js  scaffold a working function
@@ -67,27 +68,24 @@ enum Command {
         /// The site's folder.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Port to listen on (default: [dev] port of netlify.toml, else 8888).
-        #[arg(long, short)]
-        port: Option<u16>,
-        /// Address to listen on; 0.0.0.0 opens the server to the network.
-        #[arg(long, default_value = "127.0.0.1")]
-        host: String,
-        /// Fail when the port is busy instead of taking the next free one.
-        #[arg(long)]
-        strict_port: bool,
         /// Include pages and sections marked `draft = true`.
         #[arg(long)]
         drafts: bool,
-        /// Let proxy rewrites (200 to an absolute URL) reach other machines.
-        #[arg(long)]
-        allow_proxy: bool,
-        /// Build Rust functions with the release profile.
-        #[arg(long)]
-        release: bool,
-        /// Close connections that send no request for this many seconds.
-        #[arg(long, default_value_t = 30, value_name = "SECS")]
-        idle_timeout: u64,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Serve the built site (public/) as Netlify would, with its functions:
+    /// a preview of the deploy, no rebuilds.
+    #[command(after_help = EXAMPLES)]
+    Serve {
+        /// The site's folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The built site to serve (default: the output folder of `ssgx build`).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Work with the functions in functions/ (list, invoke, serve).
     Functions {
@@ -99,6 +97,47 @@ enum Command {
         #[command(subcommand)]
         what: scaffold::NewCommand,
     },
+}
+
+/// What `ssgx dev` and `ssgx serve` share.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// Port to listen on (default: [dev] port of netlify.toml, else 8888).
+    #[arg(long, short)]
+    port: Option<u16>,
+    /// Address to listen on; 0.0.0.0 opens the server to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Fail when the port is busy instead of taking the next free one.
+    #[arg(long)]
+    strict_port: bool,
+    /// Let proxy rewrites (200 to an absolute URL) reach other machines.
+    #[arg(long)]
+    allow_proxy: bool,
+    /// Build Rust functions with the release profile.
+    #[arg(long)]
+    release: bool,
+    /// Close connections that send no request for this many seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    idle_timeout: u64,
+}
+
+impl ServerArgs {
+    fn options(self, root: PathBuf, preview: bool) -> ssgx::dev::DevOptions {
+        ssgx::dev::DevOptions {
+            root,
+            host: self.host,
+            port: self.port,
+            strict_port: self.strict_port,
+            drafts: false,
+            allow_proxy: self.allow_proxy,
+            release: self.release,
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout.max(1)),
+            output: None,
+            preview,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -115,6 +154,15 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Runs `ssgx dev` or `ssgx serve` until Ctrl-C.
+fn serve(options: ssgx::dev::DevOptions) -> Result<(), Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?
+        .block_on(ssgx::dev::run(options))
 }
 
 fn init_logging(verbose: u8) {
@@ -151,31 +199,20 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::Dev {
             root,
-            port,
-            host,
-            strict_port,
             drafts,
-            allow_proxy,
-            release,
-            idle_timeout,
-        } => {
-            let options = ssgx::dev::DevOptions {
-                root,
-                host,
-                port,
-                strict_port,
-                drafts,
-                allow_proxy,
-                release,
-                color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-                idle_timeout: std::time::Duration::from_secs(idle_timeout.max(1)),
-            };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::io("cannot start the async runtime", e))?
-                .block_on(ssgx::dev::run(options))
-        }
+            server,
+        } => serve(ssgx::dev::DevOptions {
+            drafts,
+            ..server.options(root, false)
+        }),
+        Command::Serve {
+            root,
+            output,
+            server,
+        } => serve(ssgx::dev::DevOptions {
+            output,
+            ..server.options(root, true)
+        }),
         Command::Functions { command } => functions::run(command),
         Command::New { what } => scaffold::run(what),
     }

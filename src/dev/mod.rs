@@ -1,7 +1,8 @@
 //! `ssgx dev`: serves the site from memory, rebuilds on edits, reloads the
 //! browser, runs the functions behind `/.functions/*`, and applies
 //! netlify.toml's and `_redirects`/`_headers`' rules as Netlify would.
-//! `public/` is never touched.
+//! `public/` is never touched. `ssgx serve` runs the same server over the
+//! built `public/` as it is, to preview what Netlify will serve.
 //!
 //! Public surface: [`DevOptions`] and [`run`]. Inside: [`snapshot`] (one
 //! rendered state), [`server`] (request → response), [`proxy`], [`reload`]
@@ -50,6 +51,11 @@ pub struct DevOptions {
     pub color: bool,
     /// A connection that sends no request for this long is closed.
     pub idle_timeout: Duration,
+    /// `ssgx serve`: serve the built output folder as it is (no rebuild,
+    /// no live reload), `/.functions/*` only through its `_redirects`.
+    pub preview: bool,
+    /// The output folder to serve in a preview (default: the project's).
+    pub output: Option<PathBuf>,
 }
 
 /// The running dev server's shared state.
@@ -71,6 +77,7 @@ pub struct Dev {
     http: reqwest::Client,
     site_error: Mutex<Option<String>>,
     function_error: Mutex<Option<String>>,
+    preview: bool,
 }
 
 impl Dev {
@@ -275,6 +282,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     let started = Instant::now();
     let base = Overrides {
         drafts: options.drafts,
+        output_dir: options.output.clone(),
         ..Overrides::default()
     };
     let first = Project::load(&options.root, &base)?;
@@ -293,8 +301,9 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     } else {
         format!("http://{url_host}:{}", addr.port())
     };
+    // A preview serves the output as built, links and all.
     let overrides = Overrides {
-        base_url: Some(url.clone()),
+        base_url: (!options.preview).then(|| url.clone()),
         ..base
     };
     let project = Arc::new(Project::load(&options.root, &overrides)?);
@@ -318,24 +327,41 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
             .map_err(|e| Error::io("cannot start the proxy client", std::io::Error::other(e)))?,
         site_error: Mutex::default(),
         function_error: Mutex::default(),
+        preview: options.preview,
     });
 
-    dev.rebuild_site(&[]).await;
-    let pages = dev.snapshot().len();
-    eprintln!(
-        "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
-        project.display_path(&project.root).display(),
-        started.elapsed().as_millis()
-    );
+    if options.preview {
+        let files = built_files(&project)?;
+        let snapshot = Snapshot::new(&project, files);
+        for problem in &snapshot.rule_problems {
+            tracing::warn!("{}: {}", problem.location(), problem.message);
+        }
+        *dev.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        eprintln!(
+            "ssgx serve: serving {} at {url}/ ({} files, as built). Ctrl-C stops.",
+            project.display_path(&project.output_dir).display(),
+            dev.snapshot().len()
+        );
+    } else {
+        dev.rebuild_site(&[]).await;
+        let pages = dev.snapshot().len();
+        eprintln!(
+            "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
+            project.display_path(&project.root).display(),
+            started.elapsed().as_millis()
+        );
+    }
     if addr.port() != port {
         eprintln!("  (port {port} was busy; took {})", addr.port());
     }
 
     start_functions(Arc::clone(&dev), &project, options.release, functions_tx);
-    // Found once: the watcher only follows the folders known at start.
-    let included = included_dirs(&project);
-    let (watch, batches) = watch_site(&project, &included)?;
-    tokio::spawn(react_to_edits(Arc::clone(&dev), batches, watch, included));
+    if !options.preview {
+        // Found once: the watcher only follows the folders known at start.
+        let included = included_dirs(&project);
+        let (watch, batches) = watch_site(&project, &included)?;
+        tokio::spawn(react_to_edits(Arc::clone(&dev), batches, watch, included));
+    }
 
     let app = Router::new()
         .fallback(serve_logged)
@@ -350,6 +376,34 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     }
     eprintln!("Stopped.");
     Ok(())
+}
+
+/// The files of the output folder, for `ssgx serve`. Symlinks are kept
+/// as paths: serving checks that they stay inside the folder.
+fn built_files(project: &Project) -> Result<Vec<crate::output::OutputFile>, Error> {
+    let out = &project.output_dir;
+    if !out.join("index.html").is_file() && !out.join("404.html").is_file() {
+        return Err(Error::usage(
+            format!(
+                "{} has no built site to serve",
+                project.display_path(out).display()
+            ),
+            "run `ssgx build` first (or `ssgx dev` to build and serve in one go)",
+        ));
+    }
+    let files = walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(out).ok()?;
+            Some(crate::output::OutputFile {
+                path: crate::content::rel_string(rel),
+                contents: crate::output::Contents::Copy(e.path().to_path_buf()),
+            })
+        })
+        .collect();
+    Ok(files)
 }
 
 /// Starts the function runtime in the background (Rust functions compile

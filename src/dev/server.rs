@@ -44,6 +44,7 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
         );
     }
     match path.as_str() {
+        _ if dev.preview => {}
         reload::SCRIPT_PATH => {
             return (
                 [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
@@ -55,12 +56,17 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
         _ => {}
     }
     let runtime = dev.functions_for(&path).await;
-    if let Some(runtime) = runtime
+    // On Netlify only `/.netlify/functions/*` and v2 paths reach functions
+    // directly; `/.functions/*` goes through the rewrite in `_redirects`,
+    // which a preview must exercise as it is.
+    let direct = !(dev.preview && path.starts_with("/.functions/"));
+    if direct
+        && let Some(runtime) = runtime
         && let Some((name, params)) = runtime.route(&path).await
     {
         return function_http::call(runtime, request, &name, params).await;
     }
-    if let Some(name) = function_url_name(&path) {
+    if direct && let Some(name) = function_url_name(&path) {
         let exists = match runtime {
             Some(r) => r.function(name).await.is_some(),
             None => false,
@@ -234,12 +240,19 @@ fn serve_file(
     status: StatusCode,
     request_headers: &HeaderMap,
 ) -> Response<Body> {
-    let Some(bytes) = snapshot.read(key, &dev.project().root) else {
+    let project = dev.project();
+    // A preview serves the output folder: nothing may link out of it.
+    let root = if dev.preview {
+        &project.output_dir
+    } else {
+        &project.root
+    };
+    let Some(bytes) = snapshot.read(key, root) else {
         return not_found(dev, snapshot, path, request_headers);
     };
     let content_type = content_type(key);
     let html = content_type.starts_with("text/html");
-    let bytes = if html {
+    let bytes = if html && !dev.preview {
         Bytes::from(reload::inject(&bytes))
     } else {
         bytes

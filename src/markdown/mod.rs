@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::content::github_heading_id;
 use crate::diagnostics::Diagnostic;
+use crate::shortcodes::{self, Renderer};
 
 /// The marker that ends a page's summary.
 pub const SUMMARY_MARKER: &str = "<!-- more -->";
@@ -64,7 +65,7 @@ pub struct Source<'a> {
     pub permalink: &'a str,
 }
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -72,10 +73,34 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a content file's body. All broken `@/` links are reported.
-pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, Vec<Diagnostic>> {
+/// Renders a content file's body, its shortcodes through `shortcodes`.
+/// All broken `@/` links are reported.
+pub fn render(
+    src: &Source<'_>,
+    resolve: &ResolveLink<'_>,
+    shortcodes: &dyn Renderer,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let body = &src.text[src.body_start..];
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(body, options())
+    let expanded = shortcodes::expand(body, options(), shortcodes).map_err(|e| {
+        let d = Diagnostic::at_offset(
+            src.file,
+            src.text,
+            src.body_start + e.offset,
+            e.len,
+            e.message,
+        );
+        vec![match e.hint {
+            Some(hint) => d.with_hint(hint),
+            None => d,
+        }]
+    })?;
+    let markdown = expanded.as_ref().map_or(body, |e| e.text.as_str());
+    let original = |offset: usize| {
+        expanded
+            .as_ref()
+            .map_or(offset, |e| e.original_offset(offset))
+    };
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(markdown, options())
         .into_offset_iter()
         .collect();
     let mut out = Rendered::default();
@@ -93,7 +118,7 @@ pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, V
                     Some((p, a)) => (p.to_string(), Some(a.to_string())),
                     None => (target.to_string(), None),
                 };
-                let offset = src.body_start + range.start;
+                let offset = src.body_start + original(range.start);
                 match resolve(&path) {
                     Some(url) => {
                         let full = match &anchor {
@@ -124,6 +149,9 @@ pub fn render(src: &Source<'_>, resolve: &ResolveLink<'_>) -> Result<Rendered, V
     out.reading_time = out.word_count.div_ceil(200);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    if let Some(expanded) = &expanded {
+        html = expanded.finish(&html);
+    }
     if let Some(cut) = html.find(SUMMARY_MARKER) {
         out.summary = Some(html[..cut].trim_end().to_string());
     }
@@ -238,7 +266,24 @@ mod tests {
             body_start: 0,
             permalink: "/a/",
         };
-        render(&src, &|p: &str| (p == "b.md").then(|| "/b/".to_string()))
+        render(
+            &src,
+            &|p: &str| (p == "b.md").then(|| "/b/".to_string()),
+            &NoShortcodes,
+        )
+    }
+
+    struct NoShortcodes;
+
+    impl Renderer for NoShortcodes {
+        fn render_shortcode(
+            &self,
+            _: &str,
+            _: &serde_json::Map<String, serde_json::Value>,
+            _: Option<&str>,
+        ) -> Option<Result<String, String>> {
+            None
+        }
     }
 
     #[test]

@@ -102,6 +102,12 @@ pub struct Project {
 }
 
 impl Project {
+    /// The path part of the base URL (`""` at the root of a domain), for
+    /// root-relative links.
+    pub fn base_path(&self) -> String {
+        base_path(&self.base_url)
+    }
+
     /// Loads `root/ssgx.toml` (if any) and resolves the folders.
     pub fn load(root: &Path, overrides: &Overrides) -> Result<Project> {
         Self::load_with_env(root, overrides, &|name| std::env::var(name).ok())
@@ -322,8 +328,26 @@ fn base_url(
     url.trim_end_matches('/').to_string()
 }
 
+/// The path part of a base URL, without its trailing slash.
+fn base_path(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) => after_scheme[i..].trim_end_matches('/').to_string(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base_paths() {
+        assert_eq!(super::base_path("https://example.com"), "");
+        assert_eq!(super::base_path("https://example.com/"), "");
+        assert_eq!(super::base_path("https://example.com/docs/"), "/docs");
+        assert_eq!(super::base_path(""), "");
+    }
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {

@@ -208,7 +208,10 @@ impl JobInput {
                 source,
             } => templates
                 .render(template, context)
-                .map(|html| OutputFile::bytes(file_for_url(path), html))
+                .map(|mut html| {
+                    super::hydrate::link(&mut html, templates.base_path());
+                    OutputFile::bytes(file_for_url(path), html)
+                })
                 .map_err(|d| Box::new((source.clone(), d))),
         }
     }

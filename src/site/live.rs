@@ -66,6 +66,9 @@ impl LiveSite {
                 listings.insert(j, input);
             }
         }
+        if super::hydrate::linked(&files) {
+            files.push(super::hydrate::asset());
+        }
         files.extend(jobs::static_files(&project, &library));
         let site = RenderedSite {
             files,
@@ -110,6 +113,13 @@ impl LiveSite {
         }
         let changed = changed.as_slice();
         if let Some(names) = self.template_names(changed) {
+            // Shortcodes are rendered into the Markdown of pages: a full build.
+            if names
+                .iter()
+                .any(|n| n.starts_with(crate::templates::SHORTCODE_FOLDER))
+            {
+                return None;
+            }
             return self.update_templates(&names);
         }
         let mut edits = Vec::with_capacity(changed.len());
@@ -120,7 +130,13 @@ impl LiveSite {
         let mut diags = Diagnostics::default();
         for (id, file) in &edits {
             let page = &self.library.pages[*id];
-            match markdown_of(&self.project, &self.library, file, &page.path) {
+            match markdown_of(
+                &self.project,
+                &self.library,
+                &self.templates,
+                file,
+                &page.path,
+            ) {
                 Ok(html) => rendered.push(html),
                 Err(errors) => diags.extend(errors),
             }
@@ -308,6 +324,10 @@ impl LiveSite {
                 for (j, (file, shows)) in affected.into_iter().zip(results) {
                     self.shows[j] = shows;
                     files.push(file);
+                }
+                // A page that now has a dynamic element needs the script.
+                if super::hydrate::linked(&files) {
+                    files.push(super::hydrate::asset());
                 }
                 Ok(files)
             }

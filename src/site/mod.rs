@@ -5,6 +5,7 @@
 //! Public surface: [`build`] (render and write) and [`render`] (render only,
 //! for `ssgx dev` and checks), with [`BuildReport`].
 
+pub mod hydrate;
 mod jobs;
 mod live;
 
@@ -95,6 +96,9 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
     let prepared = prepare(project, false)?;
     let mut clock = Instant::now();
     let mut files = jobs::render_all(&prepared.library, &prepared.templates, &prepared.data)?;
+    if hydrate::linked(&files) {
+        files.push(hydrate::asset());
+    }
     files.extend(jobs::static_files(project, &prepared.library));
     lap(&mut clock, "render templates");
     Ok(RenderedSite {
@@ -135,12 +139,16 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
         Vec::new()
     });
     lap(&mut clock, "load content");
-    let markdown = render_markdown(project, &library)
+    // Templates first: shortcodes in the Markdown render with them.
+    let Some(mut templates) = Templates::load(project).map_err(|d| diags.extend(d.0)).ok() else {
+        return Err(diags.into());
+    };
+    lap(&mut clock, "load templates");
+    let markdown = render_markdown(project, &library, &templates)
         .map_err(|d| diags.extend(d.0))
         .ok();
     lap(&mut clock, "render markdown");
-    let templates = Templates::load(project).map_err(|d| diags.extend(d.0)).ok();
-    let (Some((page_html, section_html)), Some(mut templates)) = (markdown, templates) else {
+    let Some((page_html, section_html)) = markdown else {
         return Err(diags.into());
     };
     diags.into_result(())?;
@@ -148,7 +156,6 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     if !keep_sources {
         library.release_sources();
     }
-    lap(&mut clock, "load templates");
 
     let ids = |html: &[Rendered]| -> Vec<Vec<String>> {
         html.iter().map(|r| r.heading_ids.clone()).collect()
@@ -180,6 +187,7 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
 fn markdown_of(
     project: &Project,
     lib: &Library,
+    templates: &Templates,
     file: &content::SourceFile,
     path: &str,
 ) -> std::result::Result<Rendered, Vec<Diagnostic>> {
@@ -197,7 +205,7 @@ fn markdown_of(
         body_start: file.body_start,
         permalink: &permalink,
     };
-    markdown::render(&src, &resolve)
+    markdown::render(&src, &resolve, templates)
 }
 
 /// Markdown of every page and section, in parallel; then `@/` anchors are
@@ -205,8 +213,10 @@ fn markdown_of(
 fn render_markdown(
     project: &Project,
     lib: &Library,
+    templates: &Templates,
 ) -> Result<(Vec<Rendered>, Vec<Rendered>), Diagnostics> {
-    let render_one = |file: &content::SourceFile, path: &str| markdown_of(project, lib, file, path);
+    let render_one =
+        |file: &content::SourceFile, path: &str| markdown_of(project, lib, templates, file, path);
     let pages: Vec<_> = lib
         .pages
         .par_iter()

@@ -10,8 +10,10 @@
 //! runtime error spans, which we approximate (see `locate_runtime_error`).
 
 pub mod context;
+mod dynamic;
 mod embedded;
 mod functions;
+mod shortcode;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,7 @@ use crate::project::Project;
 pub use context::SiteData;
 pub use embedded::DEFAULT_THEME_STATIC;
 pub use functions::record_fetched_pages;
+pub use shortcode::FOLDER as SHORTCODE_FOLDER;
 
 /// Where a template came from, for error messages.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ struct Origin {
 pub struct Templates {
     tera: Tera,
     origins: BTreeMap<String, Origin>,
+    /// The path of the site's base URL, for links ssgx adds to pages.
+    base_path: String,
 }
 
 impl Templates {
@@ -82,13 +87,24 @@ impl Templates {
             diags.push(diag.with_hint("check the names in {% extends %} and {% include %}"));
             return Err(diags);
         }
-        Ok(Templates { tera, origins })
+        let names: Vec<&str> = origins.keys().map(String::as_str).collect();
+        shortcode::register(&mut tera, &names);
+        Ok(Templates {
+            tera,
+            origins,
+            base_path: project.base_path(),
+        })
     }
 
     /// Makes the site's data available to the global functions
     /// (`get_page`, `get_section`, `get_url`, `get_taxonomy`, ...).
     pub fn register_site(&mut self, site: Arc<SiteData>) {
         functions::register_functions(&mut self.tera, site);
+    }
+
+    /// The path part of the site's base URL (`""` at a domain's root).
+    pub fn base_path(&self) -> &str {
+        &self.base_path
     }
 
     pub fn has(&self, name: &str) -> bool {

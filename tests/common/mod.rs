@@ -7,8 +7,9 @@ pub mod webdriver;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,4 +88,49 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             (rel, fs::read(e.path()).expect("read"))
         })
         .collect()
+}
+
+/// Where Rust functions of test sites compile: shared between tests, so
+/// `lambda_http` compiles once.
+pub fn functions_target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("ssgx-functions-target")
+}
+
+/// Starts `ssgx ARGS` (`dev`, `serve`, `functions serve`) in `root` and
+/// waits for the first line starting with `banner` that holds its URL:
+/// the child and the `host:port` it serves. Its output goes on to the
+/// test's stderr.
+pub fn spawn_server(root: &Path, args: &[&str], banner: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+        .args(args)
+        .current_dir(root)
+        .env("SSGX_TARGET_DIR", functions_target_dir())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ssgx");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("ssgx printed its address")
+            .expect("read");
+        eprintln!("[{}] {line}", args[0]);
+        if line.starts_with(banner)
+            && let Some(rest) = line.split("http://").nth(1)
+        {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let tag = args[0].to_string();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            eprintln!("[{tag}] {line}");
+        }
+    });
+    (child, addr)
 }
