@@ -62,6 +62,8 @@ pub struct SectionFrontMatter {
     pub transparent: bool,
     pub redirect_to: Option<String>,
     pub aliases: Vec<String>,
+    /// A feed of this section's pages, beside its index.
+    pub generate_feeds: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -80,6 +82,7 @@ impl Default for SectionFrontMatter {
             transparent: false,
             redirect_to: None,
             aliases: Vec::new(),
+            generate_feeds: false,
             extra: serde_json::Map::new(),
         }
     }

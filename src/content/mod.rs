@@ -5,7 +5,7 @@
 //! assets) or every error found. Markdown is not rendered here; the body of
 //! each file is kept for the markdown stage.
 
-mod dates;
+pub mod dates;
 pub mod front_matter;
 mod order;
 mod slug;

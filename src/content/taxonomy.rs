@@ -12,6 +12,10 @@ pub struct Taxonomy {
     pub slug: String,
     /// `/tags/`.
     pub path: String,
+    /// Its settings in ssgx.toml (defaults when it is not listed there).
+    pub feed: bool,
+    pub paginate_by: Option<usize>,
+    pub paginate_path: String,
     /// Ordered by name, ignoring case.
     pub terms: Vec<Term>,
 }
@@ -89,7 +93,12 @@ pub fn collect(project: &Project, lib: &Library) -> Result<Vec<Taxonomy>, Diagno
                 })
                 .collect();
             terms.sort_by_key(|t| t.name.to_lowercase());
+            let config = project.config.taxonomies.iter().find(|t| t.name == name);
             Taxonomy {
+                feed: config.is_some_and(|c| c.feed),
+                paginate_by: config.and_then(|c| c.paginate_by).filter(|n| *n > 0),
+                paginate_path: config
+                    .map_or_else(|| "page".to_string(), |c| c.paginate_path.clone()),
                 name,
                 slug,
                 path,

@@ -19,7 +19,7 @@ use crate::project::Project;
 const PAGE_KEYS: &str = "title, description, date, updated, draft, slug, path, aliases, \
                          template, weight, authors, [taxonomies], [extra]";
 const SECTION_KEYS: &str = "title, description, sort_by, paginate_by, paginate_path, template, \
-                            page_template, weight, draft, transparent, redirect_to, aliases, [extra]";
+                            page_template, weight, draft, transparent, redirect_to, aliases, generate_feeds, [extra]";
 
 /// Project files that are never copied when the content folder is the root.
 const ROOT_PROJECT_FILES: &[&str] = &[

@@ -425,10 +425,13 @@ fn start_functions(
                 runtime.run_schedules().await;
                 let names = runtime.names().await;
                 if !names.is_empty() {
-                    eprintln!(
-                        "Functions ready at /.functions/ and /.netlify/functions/: {}",
-                        names.join(", ")
-                    );
+                    // A preview reaches `/.functions/` only through `_redirects`.
+                    let prefixes = if dev.preview {
+                        "/.netlify/functions/"
+                    } else {
+                        "/.functions/ and /.netlify/functions/"
+                    };
+                    eprintln!("Functions ready at {prefixes}: {}", names.join(", "));
                 }
                 dev.show_function_errors(&runtime).await;
                 let _ = dev.functions.set(runtime);

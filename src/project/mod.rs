@@ -41,8 +41,28 @@ pub struct Config {
     pub functions_output_dir: String,
     pub default_language: String,
     pub taxonomies: Vec<TaxonomyConfig>,
+    /// Write the site's feed (`feed_filenames`, at the root).
+    pub generate_feeds: bool,
+    /// Feed templates to render: `atom.xml`, `rss.xml`, or your own.
+    pub feed_filenames: Vec<String>,
+    /// At most this many entries in each feed.
+    pub feed_limit: Option<usize>,
+    /// What each feed entry carries: the page's `full` content or its `summary`.
+    pub feed_content: FeedContent,
+    pub generate_sitemap: bool,
+    pub generate_robots_txt: bool,
     /// Free-form values for templates, as `config.extra`.
     pub extra: BTreeMap<String, toml::Value>,
+}
+
+/// `feed_content` in ssgx.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedContent {
+    #[default]
+    Full,
+    /// The summary (up to `<!-- more -->`) where the page has one.
+    Summary,
 }
 
 impl Default for Config {
@@ -58,6 +78,12 @@ impl Default for Config {
             functions_output_dir: ".netlify/v1/functions".to_string(),
             default_language: "en".to_string(),
             taxonomies: Vec::new(),
+            generate_feeds: false,
+            feed_filenames: vec!["atom.xml".to_string()],
+            feed_limit: None,
+            feed_content: FeedContent::Full,
+            generate_sitemap: true,
+            generate_robots_txt: true,
             extra: BTreeMap::new(),
         }
     }
@@ -68,8 +94,18 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 pub struct TaxonomyConfig {
     pub name: String,
+    /// A feed for each term, at `/tags/rust/atom.xml`.
     #[serde(default)]
     pub feed: bool,
+    /// Terms list this many pages per pager.
+    #[serde(default)]
+    pub paginate_by: Option<usize>,
+    #[serde(default = "default_paginate_path")]
+    pub paginate_path: String,
+}
+
+fn default_paginate_path() -> String {
+    "page".to_string()
 }
 
 /// Settings given on the command line; they win over `ssgx.toml`.

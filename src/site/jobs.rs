@@ -4,7 +4,9 @@
 use rayon::prelude::*;
 
 use super::dedupe_render_errors;
-use crate::content::{Library, PageId, SectionId, rel_string};
+use super::feeds::{self, FeedOf};
+use super::paginate::Pagination;
+use crate::content::{Item, Library, PageId, SectionId, rel_string};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::output::{Contents, OutputFile};
 use crate::project::Project;
@@ -13,10 +15,83 @@ use crate::templates::{DEFAULT_THEME_STATIC, SiteData, Templates};
 #[derive(Debug, Clone, Copy)]
 pub enum Job {
     Page(PageId),
+    /// A section's index; its first pager when it is paginated.
     Section(SectionId),
     TaxonomyList(usize),
+    /// A term's page; its first pager when the taxonomy is paginated.
     TaxonomyTerm(usize, usize),
+    /// Pager `n` (1-based index 2 and on) of a paginated listing.
+    Pager(Listing, usize),
+    /// `LISTING/page/1/`, which sends the browser to the listing.
+    FirstPagerAlias(Listing),
+    /// A feed, and which of `feed_filenames`.
+    Feed(FeedOf, usize),
+    /// `sitemap.xml` (0), then its parts when split.
+    Sitemap(usize),
+    Robots,
+    /// A redirect page at an alias of a page or section (its n-th alias).
+    Alias(Item, usize),
     NotFound,
+}
+
+/// A listing that can be paginated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Section(SectionId),
+    Term(usize, usize),
+}
+
+/// Everything jobs are rendered from.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub project: &'a Project,
+    pub lib: &'a Library,
+    pub templates: &'a Templates,
+    pub data: &'a SiteData,
+}
+
+impl<'a> Inputs<'a> {
+    /// The pagination of a listing, when it has one.
+    pub fn pagination(&self, listing: Listing) -> Option<Pagination<'a>> {
+        match listing {
+            Listing::Section(id) => {
+                let s = &self.lib.sections[id];
+                let by = s.meta.paginate_by.filter(|n| *n > 0)?;
+                (s.meta.redirect_to.is_none()).then_some(Pagination {
+                    path: &s.path,
+                    pages: &self.data.section_pages[id],
+                    by,
+                    segment: &s.meta.paginate_path,
+                })
+            }
+            Listing::Term(t, i) => {
+                let taxonomy = &self.data.taxonomies[t];
+                Some(Pagination {
+                    path: &taxonomy.terms[i].path,
+                    pages: &taxonomy.terms[i].pages,
+                    by: taxonomy.paginate_by?,
+                    segment: &taxonomy.paginate_path,
+                })
+            }
+        }
+    }
+
+    /// The path of every pager after the first, for the sitemap.
+    fn pager_paths(&self) -> Vec<String> {
+        listings(self.lib, self.data)
+            .filter_map(|l| self.pagination(l))
+            .flat_map(|p| (1..p.count()).map(move |n| p.path_of(n)))
+            .collect()
+    }
+}
+
+fn listings<'a>(lib: &'a Library, data: &'a SiteData) -> impl Iterator<Item = Listing> + 'a {
+    (0..lib.sections.len()).map(Listing::Section).chain(
+        data.taxonomies
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tx)| (0..tx.terms.len()).map(move |i| Listing::Term(t, i))),
+    )
 }
 
 /// The page's own template, else its nearest section's `page_template`.
@@ -73,6 +148,32 @@ pub fn check_templates_exist(lib: &Library, templates: &Templates) -> Result<(),
     diags.into_result(())
 }
 
+/// Each of `feed_filenames` names a template.
+pub fn check_feed_templates(project: &Project, templates: &Templates) -> Result<(), Diagnostics> {
+    let mut diags = Diagnostics::default();
+    for name in &project.config.feed_filenames {
+        if templates.has(name) {
+            continue;
+        }
+        let file = project.root.join(crate::project::CONFIG_FILE);
+        let text: std::sync::Arc<str> = std::fs::read_to_string(&file).unwrap_or_default().into();
+        let offset = text.find(name.as_str()).unwrap_or(0);
+        diags.push(
+            Diagnostic::at_offset(
+                project.display_path(&file),
+                &text,
+                offset,
+                name.len(),
+                format!("feed template `{name}` not found"),
+            )
+            .with_hint(format!(
+                "use atom.xml or rss.xml (built in), or create templates/{name}"
+            )),
+        );
+    }
+    diags.into_result(())
+}
+
 /// `/blog/post/` → `blog/post/index.html`; `/feed.xml` stays a file.
 pub fn file_for_url(path: &str) -> String {
     let trimmed = path.trim_start_matches('/');
@@ -85,7 +186,7 @@ pub fn file_for_url(path: &str) -> String {
 
 /// A minimal page that sends the browser on (section `redirect_to`).
 fn redirect_page(to: &str) -> String {
-    let to = tera::escape_html(to);
+    let to = tera::escape_html(to).replace("&#x2F;", "/");
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Redirect</title>\
          <link rel=\"canonical\" href=\"{to}\"><meta http-equiv=\"refresh\" content=\"0; url={to}\">\
@@ -93,14 +194,42 @@ fn redirect_page(to: &str) -> String {
     )
 }
 
-/// Every output the site renders from templates.
-pub fn all_jobs(lib: &Library, templates: &Templates, data: &SiteData) -> Vec<Job> {
-    let mut jobs: Vec<Job> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
+/// Every output the site renders.
+pub fn all_jobs(inputs: &Inputs<'_>) -> Vec<Job> {
+    let Inputs {
+        project,
+        lib,
+        templates,
+        data,
+    } = *inputs;
+    let mut jobs: Vec<Job> = Vec::with_capacity(lib.pages.len() + lib.sections.len() + 2);
     jobs.extend((0..lib.pages.len()).map(Job::Page));
     jobs.extend((0..lib.sections.len()).map(Job::Section));
     for (t, taxonomy) in data.taxonomies.iter().enumerate() {
         jobs.push(Job::TaxonomyList(t));
         jobs.extend((0..taxonomy.terms.len()).map(|i| Job::TaxonomyTerm(t, i)));
+    }
+    for listing in listings(lib, data) {
+        if let Some(p) = inputs.pagination(listing) {
+            jobs.push(Job::FirstPagerAlias(listing));
+            jobs.extend((1..p.count()).map(|n| Job::Pager(listing, n)));
+        }
+    }
+    let files = project.config.feed_filenames.len();
+    for of in feeds::feed_owners(project, lib, data) {
+        jobs.extend((0..files).map(|i| Job::Feed(of, i)));
+    }
+    jobs.extend(
+        feeds::aliases(lib)
+            .into_iter()
+            .map(|(_, _, item, n)| Job::Alias(item, n)),
+    );
+    if project.config.generate_sitemap {
+        let entries = feeds::sitemap_entries(lib, data, &inputs.pager_paths()).len();
+        jobs.extend((0..feeds::sitemap_files(entries)).map(Job::Sitemap));
+    }
+    if project.config.generate_robots_txt {
+        jobs.push(Job::Robots);
     }
     if templates.has("404.html") {
         jobs.push(Job::NotFound);
@@ -109,15 +238,11 @@ pub fn all_jobs(lib: &Library, templates: &Templates, data: &SiteData) -> Vec<Jo
 }
 
 /// Renders every job in parallel. Errors are collected, not fatal at once.
-pub fn render_all(
-    lib: &Library,
-    templates: &Templates,
-    data: &SiteData,
-) -> Result<Vec<OutputFile>, Diagnostics> {
-    let jobs = all_jobs(lib, templates, data);
+pub fn render_all(inputs: &Inputs<'_>) -> Result<Vec<OutputFile>, Diagnostics> {
+    let jobs = all_jobs(inputs);
     let results: Vec<Result<OutputFile, RenderError>> = jobs
         .par_iter()
-        .map(|job| render_job(job, lib, templates, data))
+        .map(|job| job_input(job, inputs).render(inputs.templates))
         .collect();
     collect(results)
 }
@@ -131,18 +256,16 @@ pub type Recorded = (OutputFile, Vec<PageId>, Option<JobInput>);
 /// jobs for which `keep` is true are returned too, for re-use.
 pub fn render_recording(
     jobs: &[Job],
-    lib: &Library,
-    templates: &Templates,
-    data: &SiteData,
+    inputs: &Inputs<'_>,
     keep: impl Fn(&Job) -> bool + Sync,
 ) -> Result<Vec<Recorded>, Diagnostics> {
     let results: Vec<Result<Recorded, RenderError>> = jobs
         .par_iter()
         .map(|job| {
-            let input = job_input(job, lib, templates, data);
+            let input = job_input(job, inputs);
             let (file, mut pages) =
-                crate::templates::record_fetched_pages(|| input.render(templates));
-            pages.extend(shown_pages(job, lib, data));
+                crate::templates::record_fetched_pages(|| input.render(inputs.templates));
+            pages.extend(shown_pages(job, inputs));
             pages.sort_unstable();
             pages.dedup();
             let kept = keep(job).then_some(input);
@@ -153,15 +276,29 @@ pub fn render_recording(
 }
 
 /// The pages whose bodies a job's own context carries.
-pub fn shown_pages(job: &Job, lib: &Library, data: &SiteData) -> Vec<PageId> {
+pub fn shown_pages(job: &Job, inputs: &Inputs<'_>) -> Vec<PageId> {
+    let Inputs {
+        project, lib, data, ..
+    } = *inputs;
     match *job {
         Job::Page(id) => vec![id],
         Job::Section(id) if lib.sections[id].meta.redirect_to.is_none() => {
             data.section_pages[id].clone()
         }
         Job::TaxonomyTerm(t, i) => data.taxonomies[t].terms[i].pages.clone(),
+        Job::Pager(listing, n) => inputs
+            .pagination(listing)
+            .map(|p| p.pages_of(n).to_vec())
+            .unwrap_or_default(),
+        Job::Feed(of, _) => feeds::feed_pages(project, lib, data, of),
         // Lists carry page references only (title, permalink, dates).
-        Job::Section(_) | Job::TaxonomyList(_) | Job::NotFound => Vec::new(),
+        Job::Section(_)
+        | Job::TaxonomyList(_)
+        | Job::FirstPagerAlias(_)
+        | Job::Sitemap(_)
+        | Job::Robots
+        | Job::Alias(..)
+        | Job::NotFound => Vec::new(),
     }
 }
 
@@ -217,27 +354,35 @@ impl JobInput {
     }
 }
 
-fn render_job(
-    job: &Job,
-    lib: &Library,
-    templates: &Templates,
-    data: &SiteData,
-) -> Result<OutputFile, RenderError> {
-    job_input(job, lib, templates, data).render(templates)
-}
-
 /// The template a job renders with; `None` for a section's `redirect_to`
 /// page, which has none.
-pub fn template_of(
-    job: &Job,
-    lib: &Library,
-    templates: &Templates,
-    data: &SiteData,
-) -> Option<String> {
+pub fn template_of(job: &Job, inputs: &Inputs<'_>) -> Option<String> {
+    let Inputs {
+        project,
+        lib,
+        templates,
+        data,
+    } = *inputs;
     match *job {
         Job::Page(id) => Some(page_template(lib, id).to_string()),
         Job::Section(id) if lib.sections[id].meta.redirect_to.is_some() => None,
-        Job::Section(id) => Some(section_template(lib, id).to_string()),
+        Job::Section(id) | Job::Pager(Listing::Section(id), _) => {
+            Some(section_template(lib, id).to_string())
+        }
+        Job::Pager(Listing::Term(t, _), _) => template_of(&Job::TaxonomyTerm(t, 0), inputs),
+        Job::FirstPagerAlias(_) | Job::Alias(..) => None,
+        Job::Feed(_, n) => project.config.feed_filenames.get(n).cloned(),
+        Job::Sitemap(_) => Some(
+            if feeds::sitemap_files(feeds::sitemap_entries(lib, data, &inputs.pager_paths()).len())
+                > 1
+            {
+                "split_sitemap_index.xml"
+            } else {
+                "sitemap.xml"
+            }
+            .to_string(),
+        ),
+        Job::Robots => Some("robots.txt".to_string()),
         Job::TaxonomyList(t) => Some(own_or_default(
             templates,
             &format!("{}/list.html", data.taxonomies[t].name),
@@ -252,7 +397,13 @@ pub fn template_of(
     }
 }
 
-pub fn job_input(job: &Job, lib: &Library, templates: &Templates, data: &SiteData) -> JobInput {
+pub fn job_input(job: &Job, inputs: &Inputs<'_>) -> JobInput {
+    let Inputs {
+        project,
+        lib,
+        templates,
+        data,
+    } = *inputs;
     let (path, template, context, source) = match *job {
         Job::Page(id) => {
             let p = &lib.pages[id];
@@ -271,13 +422,82 @@ pub fn job_input(job: &Job, lib: &Library, templates: &Templates, data: &SiteDat
                     redirect_page(to),
                 ));
             }
+            let mut context = data.section_context(id, &s.path);
+            if let Some(p) = inputs.pagination(Listing::Section(id)) {
+                context.insert("paginator", &p.paginator(data, 0));
+            }
             (
                 s.path.clone(),
                 section_template(lib, id).to_string(),
-                data.section_context(id, &s.path),
+                context,
                 s.file.rel.clone(),
             )
         }
+        Job::Pager(listing, n) => {
+            let Some(p) = inputs.pagination(listing) else {
+                unreachable!("pager jobs are made for paginated listings only")
+            };
+            let path = p.path_of(n);
+            let (mut context, source) = match listing {
+                Listing::Section(id) => (
+                    data.section_context(id, &path),
+                    lib.sections[id].file.rel.clone(),
+                ),
+                Listing::Term(t, i) => (
+                    data.taxonomy_term_context(&data.taxonomies[t], i),
+                    path.clone(),
+                ),
+            };
+            context.insert("current_path", &path);
+            context.insert("current_url", &data.permalink(&path));
+            context.insert("paginator", &p.paginator(data, n));
+            let template = template_of(job, inputs).unwrap_or_default();
+            (path, template, context, source)
+        }
+        Job::FirstPagerAlias(listing) => {
+            let Some(p) = inputs.pagination(listing) else {
+                unreachable!("pager jobs are made for paginated listings only")
+            };
+            return JobInput::Ready(OutputFile::bytes(
+                file_for_url(&p.first_alias()),
+                redirect_page(&data.permalink(p.path)),
+            ));
+        }
+        Job::Alias(item, n) => {
+            let Some((from, to)) = feeds::alias_of(lib, item, n) else {
+                unreachable!("alias jobs are made from the aliases that exist")
+            };
+            return JobInput::Ready(OutputFile::bytes(
+                file_for_url(&from),
+                redirect_page(&data.permalink(&to)),
+            ));
+        }
+        Job::Feed(of, n) => {
+            let file = project
+                .config
+                .feed_filenames
+                .get(n)
+                .cloned()
+                .unwrap_or_default();
+            let (path, context) = feeds::feed_context(project, lib, data, of, &file);
+            (path, file.clone(), context, format!("feed {file}"))
+        }
+        Job::Sitemap(n) => {
+            let entries = feeds::sitemap_entries(lib, data, &inputs.pager_paths());
+            let (path, template, context) = feeds::sitemap_context(data, &entries, n);
+            (
+                path,
+                template.to_string(),
+                context,
+                "sitemap.xml".to_string(),
+            )
+        }
+        Job::Robots => (
+            "/robots.txt".to_string(),
+            "robots.txt".to_string(),
+            data.plain_context("/robots.txt"),
+            "robots.txt".to_string(),
+        ),
         Job::TaxonomyList(t) => {
             let tx = &data.taxonomies[t];
             let name = own_or_default(
@@ -300,7 +520,11 @@ pub fn job_input(job: &Job, lib: &Library, templates: &Templates, data: &SiteDat
                 "taxonomy_single.html",
             );
             let path = tx.terms[i].path.clone();
-            (path.clone(), name, data.taxonomy_term_context(tx, i), path)
+            let mut context = data.taxonomy_term_context(tx, i);
+            if let Some(p) = inputs.pagination(Listing::Term(t, i)) {
+                context.insert("paginator", &p.paginator(data, 0));
+            }
+            (path.clone(), name, context, path)
         }
         Job::NotFound => (
             "/404.html".to_string(),

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::jobs::{self, Job, JobInput, RenderError};
+use super::jobs::{self, Job, JobInput, Listing, RenderError};
 use super::{Prepared, RenderedSite, check_links_of, markdown_of, prepare};
 use crate::content::{Item, Library, PageId, SourceFile, front_matter, rel_string};
 use crate::diagnostics::Diagnostics;
@@ -54,8 +54,21 @@ impl LiveSite {
             page_heading_ids,
             section_heading_ids,
         } = prepare(&project, true)?;
-        let jobs = jobs::all_jobs(&library, &templates, &data);
-        let rendered = jobs::render_recording(&jobs, &library, &templates, &data, is_listing)?;
+        let inputs = jobs::Inputs {
+            project: &project,
+            lib: &library,
+            templates: &templates,
+            data: &data,
+        };
+        let jobs = jobs::all_jobs(&inputs);
+        // A paginated listing's pagers hold slices of it: those are
+        // rendered afresh rather than patched.
+        let keep = |job: &Job| match *job {
+            Job::Section(id) => inputs.pagination(Listing::Section(id)).is_none(),
+            Job::TaxonomyTerm(t, i) => inputs.pagination(Listing::Term(t, i)).is_none(),
+            _ => false,
+        };
+        let rendered = jobs::render_recording(&jobs, &inputs, keep)?;
         let mut files = Vec::with_capacity(rendered.len());
         let mut shows = Vec::with_capacity(rendered.len());
         let mut listings = HashMap::new();
@@ -70,11 +83,12 @@ impl LiveSite {
             files.push(super::hydrate::asset());
         }
         files.extend(jobs::static_files(&project, &library));
-        let site = RenderedSite {
+        let mut site = RenderedSite {
             files,
             pages: library.pages.len(),
             sections: library.sections.len(),
         };
+        site.append_redirects(&super::feeds::alias_rules(&library))?;
         let live = LiveSite {
             project,
             library,
@@ -222,9 +236,15 @@ impl LiveSite {
         if let Err(diags) = jobs::check_templates_exist(&self.library, &templates) {
             return Some(Err(diags.into()));
         }
+        let inputs = jobs::Inputs {
+            project: &self.project,
+            lib: &self.library,
+            templates: &templates,
+            data: &self.data,
+        };
         let mut affected = Vec::new();
         for (j, job) in self.jobs.iter().enumerate() {
-            let Some(name) = jobs::template_of(job, &self.library, &templates, &self.data) else {
+            let Some(name) = jobs::template_of(job, &inputs) else {
                 continue;
             };
             let uses = templates.dependencies(&name)?;
@@ -298,16 +318,22 @@ impl LiveSite {
     /// Renders the jobs `affected` (indices), re-recording what they show.
     fn render_affected(&mut self, affected: Vec<usize>) -> Result<Vec<OutputFile>> {
         let started = std::time::Instant::now();
-        let (library, templates, data) = (&self.library, &self.templates, &self.data);
+        let inputs = jobs::Inputs {
+            project: &self.project,
+            lib: &self.library,
+            templates: &self.templates,
+            data: &self.data,
+        };
+        let templates = inputs.templates;
         let results: Vec<Result<(OutputFile, Vec<PageId>), RenderError>> = affected
             .par_iter()
             .map(|&j| {
                 let job = &self.jobs[j];
                 let (file, mut pages) = record_fetched_pages(|| match self.listings.get(&j) {
                     Some(input) => input.render(templates),
-                    None => jobs::job_input(job, library, templates, data).render(templates),
+                    None => jobs::job_input(job, &inputs).render(templates),
                 });
-                pages.extend(jobs::shown_pages(job, library, data));
+                pages.extend(jobs::shown_pages(job, &inputs));
                 pages.sort_unstable();
                 pages.dedup();
                 file.map(|f| (f, pages))
@@ -337,11 +363,6 @@ impl LiveSite {
             }
         }
     }
-}
-
-/// Section and term pages: the outputs that list many pages.
-fn is_listing(job: &Job) -> bool {
-    matches!(job, Job::Section(_) | Job::TaxonomyTerm(..))
 }
 
 /// Puts the new listing entries of `edited` pages into a kept section or

@@ -5,9 +5,11 @@
 //! Public surface: [`build`] (render and write) and [`render`] (render only,
 //! for `ssgx dev` and checks), with [`BuildReport`].
 
+mod feeds;
 pub mod hydrate;
 mod jobs;
 mod live;
+mod paginate;
 
 pub use live::LiveSite;
 
@@ -95,17 +97,25 @@ impl RenderedSite {
 pub fn render(project: &Project) -> Result<RenderedSite> {
     let prepared = prepare(project, false)?;
     let mut clock = Instant::now();
-    let mut files = jobs::render_all(&prepared.library, &prepared.templates, &prepared.data)?;
+    let inputs = jobs::Inputs {
+        project,
+        lib: &prepared.library,
+        templates: &prepared.templates,
+        data: &prepared.data,
+    };
+    let mut files = jobs::render_all(&inputs)?;
     if hydrate::linked(&files) {
         files.push(hydrate::asset());
     }
     files.extend(jobs::static_files(project, &prepared.library));
     lap(&mut clock, "render templates");
-    Ok(RenderedSite {
+    let mut site = RenderedSite {
         files,
         pages: prepared.library.pages.len(),
         sections: prepared.library.sections.len(),
-    })
+    };
+    site.append_redirects(&feeds::alias_rules(&prepared.library))?;
+    Ok(site)
 }
 
 /// Everything before template rendering: the content tree, its Markdown
@@ -153,6 +163,7 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     };
     diags.into_result(())?;
     jobs::check_templates_exist(&library, &templates)?;
+    jobs::check_feed_templates(project, &templates)?;
     if !keep_sources {
         library.release_sources();
     }

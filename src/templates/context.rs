@@ -107,7 +107,7 @@ impl SiteData {
 
     /// The names every template sees, plus `extra` ones. Built as one value
     /// and handed over whole: `Context::insert` would copy each again.
-    fn context(&self, path: &str, extra: Vec<(&str, Value)>) -> Context {
+    pub fn context(&self, path: &str, extra: Vec<(&str, Value)>) -> Context {
         let mut map = Map::new();
         map.insert("config".into(), self.config.clone());
         map.insert("current_path".into(), Value::String(path.to_string()));
@@ -196,6 +196,7 @@ fn config_value(project: &Project) -> Value {
         "base_url": project.base_url, "theme": c.theme,
         "default_language": c.default_language,
         "taxonomies": c.taxonomies, "extra": extra,
+        "generate_feeds": c.generate_feeds, "feed_filenames": c.feed_filenames,
     })
 }
 

@@ -26,6 +26,11 @@ pub const DEFAULT_THEME_TEMPLATES: &[(&str, &str)] = &[
     theme_file!("templates", "taxonomy_list.html"),
     theme_file!("templates", "taxonomy_single.html"),
     theme_file!("templates", "404.html"),
+    theme_file!("templates", "atom.xml"),
+    theme_file!("templates", "rss.xml"),
+    theme_file!("templates", "sitemap.xml"),
+    theme_file!("templates", "split_sitemap_index.xml"),
+    theme_file!("templates", "robots.txt"),
 ];
 
 /// `(output path, contents)` of the theme's static files.

@@ -1,0 +1,173 @@
+//! What authors expect from a serious generator, checked on the built
+//! output of the `authoring-site` fixture: pagination of sections and
+//! terms, Atom and RSS feeds (site, section, term), the sitemap,
+//! robots.txt, and aliases as redirect pages plus forced 301 rules that
+//! `ssgx serve` answers as Netlify would.
+
+mod common;
+
+use std::path::Path;
+
+use common::{build, copy_fixture, read};
+
+fn built() -> tempfile::TempDir {
+    let dir = copy_fixture("authoring-site");
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    dir
+}
+
+/// The titles linked from a listing page, in order.
+fn listed(root: &Path, file: &str) -> Vec<String> {
+    let html = read(root.join("public").join(file));
+    let list = html.split("<ul class=\"page-list\">").nth(1).unwrap_or("");
+    let list = list.split("</ul>").next().unwrap_or("");
+    list.split("\">Post ")
+        .skip(1)
+        .map(|s| format!("Post {}", s.split('<').next().unwrap()))
+        .collect()
+}
+
+#[test]
+fn sections_and_terms_paginate() {
+    let dir = built();
+    let root = dir.path();
+    assert_eq!(listed(root, "blog/index.html"), ["Post 5", "Post 4"]);
+    assert_eq!(listed(root, "blog/page/2/index.html"), ["Post 3", "Post 2"]);
+    assert_eq!(listed(root, "blog/page/3/index.html"), ["Post 1"]);
+    assert!(!root.join("public/blog/page/4").exists());
+    let second = read(root.join("public/blog/page/2/index.html"));
+    assert!(second.contains(r#"<a rel="prev" href="https://authoring.example/blog/">"#));
+    assert!(second.contains(r#"<a rel="next" href="https://authoring.example/blog/page/3/">"#));
+    assert!(second.contains("Page 2 of 3"));
+    // Page 1 sends the browser back to the listing itself.
+    let first = read(root.join("public/blog/page/1/index.html"));
+    assert!(
+        first.contains(r#"content="0; url=https://authoring.example/blog/""#),
+        "{first}"
+    );
+    // Terms paginate by their taxonomy's setting (2 here).
+    assert_eq!(listed(root, "tags/rust/index.html"), ["Post 5", "Post 4"]);
+    assert_eq!(listed(root, "tags/rust/page/3/index.html"), ["Post 1"]);
+    assert_eq!(listed(root, "tags/web/index.html"), ["Post 2", "Post 1"]);
+    assert!(!root.join("public/tags/web/page/2").exists());
+}
+
+/// Parses an XML output and returns the texts of elements named `name`.
+fn texts(xml: &str, name: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == name)
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn feeds_for_the_site_sections_and_terms() {
+    let dir = built();
+    let public = dir.path().join("public");
+    // Site feed: newest first, limited to feed_limit (3), HTML escaped.
+    let atom = read(public.join("atom.xml"));
+    assert_eq!(texts(&atom, "title")[1..], ["Post 5", "Post 4", "Post 3"]);
+    assert_eq!(texts(&atom, "updated")[0], "2024-05-15T00:00:00Z");
+    assert!(atom.contains("&lt;em&gt;tag&lt;/em&gt;"), "{atom}");
+    let rss = read(public.join("rss.xml"));
+    assert_eq!(texts(&rss, "pubDate")[0], "Wed, 15 May 2024 00:00:00 +0000");
+    assert_eq!(texts(&rss, "guid").len(), 3);
+    // Section and term feeds list their own pages.
+    let blog = read(public.join("blog/atom.xml"));
+    assert_eq!(texts(&blog, "title")[0], "Authoring fixture · Blog");
+    let web = read(public.join("tags/web/rss.xml"));
+    assert_eq!(texts(&web, "title")[1..], ["Post 2", "Post 1"]);
+    // Pages link the site's feeds.
+    let home = read(public.join("index.html"));
+    assert!(home.contains(r#"type="application/atom+xml" title="Authoring fixture" href="https://authoring.example/atom.xml""#));
+}
+
+#[test]
+fn sitemap_and_robots() {
+    let dir = built();
+    let public = dir.path().join("public");
+    let sitemap = read(public.join("sitemap.xml"));
+    let locs = texts(&sitemap, "loc");
+    for url in [
+        "https://authoring.example/",
+        "https://authoring.example/about/",
+        "https://authoring.example/blog/",
+        "https://authoring.example/blog/page/2/",
+        "https://authoring.example/blog/post-3/",
+        "https://authoring.example/tags/",
+        "https://authoring.example/tags/rust/",
+        "https://authoring.example/tags/rust/page/3/",
+    ] {
+        assert!(locs.iter().any(|l| l == url), "{url} missing from {locs:?}");
+    }
+    // Redirects are not pages.
+    assert!(
+        !locs
+            .iter()
+            .any(|l| l.contains("old-about") || l.ends_with("/page/1/"))
+    );
+    let mut sorted = locs.clone();
+    sorted.sort();
+    assert_eq!(locs, sorted);
+    assert!(sitemap.contains(
+        "<loc>https://authoring.example/blog/post-3/</loc>\n    <lastmod>2024-03-13</lastmod>"
+    ));
+    let robots = read(public.join("robots.txt"));
+    assert!(
+        robots.contains("Sitemap: https://authoring.example/sitemap.xml"),
+        "{robots}"
+    );
+}
+
+#[test]
+fn aliases_redirect_with_pages_and_forced_rules() {
+    let dir = built();
+    let public = dir.path().join("public");
+    for (file, to) in [
+        ("old-about/index.html", "https://authoring.example/about/"),
+        ("legacy/about.html", "https://authoring.example/about/"),
+        ("weblog/index.html", "https://authoring.example/blog/"),
+    ] {
+        let page = read(public.join(file));
+        assert!(page.contains(&format!("url={to}\"")), "{file}: {page}");
+    }
+    let rules = read(public.join("_redirects"));
+    assert!(rules.contains("/old-about/  /about/  301!\n/legacy/about.html  /about/  301!\n/weblog/  /blog/  301!\n"), "{rules}");
+    // The functions' rewrite comes after the aliases.
+    let functions = rules.find("/.functions/*").unwrap();
+    assert!(functions > rules.find("/weblog/").unwrap());
+
+    // Served as Netlify would: a real 301, though a page exists there.
+    let (mut child, addr) =
+        common::spawn_server(dir.path(), &["serve", "--port", "0"], "ssgx serve: serving");
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("http://{addr}/old-about/"))
+        .send()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(response.status(), 301);
+    assert_eq!(response.headers()["location"], "/about/");
+}
+
+#[test]
+fn unknown_feed_template_is_an_error_in_the_config() {
+    let dir = copy_fixture("authoring-site");
+    let config = dir.path().join("ssgx.toml");
+    let text = read(&config).replace(r#"["atom.xml", "rss.xml"]"#, r#"["atom.xml", "nope.xml"]"#);
+    std::fs::write(&config, text).unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("ssgx.toml:5:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("feed template `nope.xml` not found"),
+        "{}",
+        run.stderr
+    );
+}
