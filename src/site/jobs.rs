@@ -1,16 +1,17 @@
-//! What the site renders (one job per output file) and which template each
-//! job uses; the static files that are copied beside them.
+//! What the site renders (one job per output file: pages, sections,
+//! taxonomies, pagers, feeds, sitemap, robots.txt, alias pages, 404) and
+//! which template and context each job uses.
 
 use rayon::prelude::*;
 
 use super::dedupe_render_errors;
 use super::feeds::{self, FeedOf};
 use super::paginate::Pagination;
-use crate::content::{Item, Library, PageId, SectionId, rel_string};
+use crate::content::{Item, Library, PageId, SectionId};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::output::{Contents, OutputFile};
+use crate::output::OutputFile;
 use crate::project::Project;
-use crate::templates::{DEFAULT_THEME_STATIC, SiteData, Templates};
+use crate::templates::{SiteData, Templates};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Job {
@@ -548,44 +549,6 @@ fn own_or_default(templates: &Templates, own: &str, default: &str) -> String {
     } else {
         default.to_string()
     }
-}
-
-/// Theme static files, then the site's `static/` (which wins), then the
-/// files colocated with content.
-pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    match &project.theme_dir {
-        None => files.extend(DEFAULT_THEME_STATIC.iter().map(|(name, text)| OutputFile {
-            path: name.to_string(),
-            contents: Contents::Static(text.as_bytes()),
-        })),
-        Some(theme) => files.extend(copy_tree(&theme.join("static"))),
-    }
-    files.extend(copy_tree(&project.static_dir));
-    files.extend(lib.assets.iter().map(|a| OutputFile {
-        path: a.dest.clone(),
-        contents: Contents::Copy(a.source.clone()),
-    }));
-    files
-}
-
-fn copy_tree(dir: &std::path::Path) -> Vec<OutputFile> {
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(dir).ok()?;
-            Some(OutputFile {
-                path: rel_string(rel),
-                contents: Contents::Copy(e.path().to_path_buf()),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

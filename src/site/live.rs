@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::jobs::{self, Job, JobInput, Listing, RenderError};
+use super::statics;
 use super::{Prepared, RenderedSite, check_links_of, markdown_of, prepare};
 use crate::content::{Item, Library, PageId, SourceFile, front_matter, rel_string};
 use crate::diagnostics::Diagnostics;
@@ -82,7 +83,7 @@ impl LiveSite {
         if super::hydrate::linked(&files) {
             files.push(super::hydrate::asset());
         }
-        files.extend(jobs::static_files(&project, &library));
+        files.extend(statics::static_files(&project, &library));
         let mut site = RenderedSite {
             files,
             pages: library.pages.len(),

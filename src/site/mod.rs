@@ -10,6 +10,7 @@ pub mod hydrate;
 mod jobs;
 mod live;
 mod paginate;
+mod statics;
 
 pub use live::LiveSite;
 
@@ -107,7 +108,7 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
     if hydrate::linked(&files) {
         files.push(hydrate::asset());
     }
-    files.extend(jobs::static_files(project, &prepared.library));
+    files.extend(statics::static_files(project, &prepared.library));
     lap(&mut clock, "render templates");
     let mut site = RenderedSite {
         files,
