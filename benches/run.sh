@@ -4,6 +4,7 @@
 #   bash benches/run.sh functions [SECS]   function calls: ssgx vs netlify-cli
 #   bash benches/run.sh dev [PAGES]        ssgx dev vs hugo server and netlify dev
 #   bash benches/run.sh netlify-diff       the same requests to ssgx dev and netlify dev
+#   bash benches/run.sh authoring [PAGES]  highlighting and tags vs a plain build
 # Hugo and wrk come from Debian; Eleventy and netlify-cli from npm, pinned
 # in benches/tools.
 set -euo pipefail
@@ -15,6 +16,10 @@ fi
 cargo build --release --locked
 if [ "${1:-}" = netlify-diff ]; then
   python3 benches/netlify_dev_diff.py
+  exit
+fi
+if [ "${1:-}" = authoring ]; then
+  python3 benches/authoring_bench.py --pages "${2:-10000}"
   exit
 fi
 if [ "${1:-}" = functions ]; then

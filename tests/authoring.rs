@@ -171,3 +171,63 @@ fn unknown_feed_template_is_an_error_in_the_config() {
         run.stderr
     );
 }
+
+#[test]
+fn markdown_options_and_highlighting() {
+    let dir = copy_fixture("markdown-site");
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = read(dir.path().join("public/code/index.html"));
+    for expected in [
+        // Anchor links, smart punctuation.
+        r##"<h2 id="setup"><a class="anchor" href="#setup" aria-label="Link to this heading">#</a>Setup</h2>"##,
+        "<p>“Quoted” – and…</p>",
+        // Highlighted with classes; TOML comes from the extra grammars.
+        r#"<pre class="ssgx-code z-code" data-lang="rust"><code class="language-rust">"#,
+        r#"<span class="z-storage z-type z-function z-rust">fn</span>"#,
+        "&lt;hi&gt;",
+        r#"<pre class="ssgx-code z-code" data-lang="toml">"#,
+        // Unknown and missing languages stay plain.
+        "<pre><code class=\"language-klingon\">Qapla'\n</code></pre>",
+        "<pre><code>no language\n</code></pre>",
+        // External links only get the attributes.
+        r#"<a href="https://docs.rs/syntect" target="_blank" rel="noopener noreferrer">the crate</a>"#,
+        r#"<a href="https://md.example/">home</a>"#,
+        r#"<img src="diagram.png" alt="A diagram" title="Flow" loading="lazy" decoding="async" />"#,
+        // Math as KaTeX-ready markup.
+        r#"<span class="math math-inline">e^{i\pi} + 1 = 0</span>"#,
+        r#"<span class="math math-display">\int_0^1 x\,dx</span>"#,
+    ] {
+        assert!(html.contains(expected), "missing {expected} in\n{html}");
+    }
+    assert!(html.contains(r#"<link rel="stylesheet" href="https://md.example/syntax.css">"#));
+    let css = read(dir.path().join("public/syntax.css"));
+    assert!(css.contains(".z-keyword") && css.contains("@media (prefers-color-scheme: dark)"));
+    // The unknown language is a warning with its place, not an error.
+    assert!(
+        run.stderr
+            .contains("site/code.md:17:1: unknown language `klingon`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unknown_highlight_theme_is_an_error_in_the_config() {
+    let dir = copy_fixture("markdown-site");
+    let config = dir.path().join("ssgx.toml");
+    let text = read(&config).replace(
+        "highlight_code = true",
+        "highlight_code = true\nhighlight_theme = \"Neon\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("ssgx.toml:6:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown highlighting theme `Neon`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("InspiredGitHub"), "{}", run.stderr);
+}

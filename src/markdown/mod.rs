@@ -13,8 +13,12 @@ use std::sync::Arc;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+mod decorate;
+pub mod highlight;
+
 use crate::content::github_heading_id;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, line_col};
+use crate::project::MarkdownConfig;
 use crate::shortcodes::{self, Renderer};
 
 /// The marker that ends a page's summary.
@@ -63,14 +67,26 @@ pub struct Source<'a> {
     pub body_start: usize,
     /// The page's own permalink, for TOC links.
     pub permalink: &'a str,
+    pub config: &'a MarkdownConfig,
+    /// The site's base URL, to tell external links from internal ones.
+    pub base_url: &'a str,
 }
 
-pub(crate) fn options() -> Options {
-    Options::ENABLE_TABLES
+/// GitHub-flavoured Markdown, always; smart punctuation and math when
+/// asked for.
+fn options(config: &MarkdownConfig) -> Options {
+    let mut options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if config.smart_punctuation {
+        options |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    if config.math {
+        options |= Options::ENABLE_MATH;
+    }
+    options
 }
 
 /// Renders a content file's body, its shortcodes through `shortcodes`.
@@ -81,7 +97,8 @@ pub fn render(
     shortcodes: &dyn Renderer,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let body = &src.text[src.body_start..];
-    let expanded = shortcodes::expand(body, options(), shortcodes).map_err(|e| {
+    let options = options(src.config);
+    let expanded = shortcodes::expand(body, options, shortcodes).map_err(|e| {
         let d = Diagnostic::at_offset(
             src.file,
             src.text,
@@ -100,7 +117,7 @@ pub fn render(
             .as_ref()
             .map_or(offset, |e| e.original_offset(offset))
     };
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(markdown, options())
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(markdown, options)
         .into_offset_iter()
         .collect();
     let mut out = Rendered::default();
@@ -147,8 +164,17 @@ pub fn render(
         return Err(errors);
     }
     out.reading_time = out.word_count.div_ceil(200);
+    let (events, unknown) = decorate::decorate(events, src.config, src.base_url);
+    for u in unknown {
+        let (line, column) = line_col(src.text, src.body_start + original(u.offset));
+        tracing::warn!(
+            "{}:{line}:{column}: unknown language `{}` in a code block; it is shown without highlighting",
+            src.file.display(),
+            u.lang
+        );
+    }
     let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if let Some(expanded) = &expanded {
         html = expanded.finish(&html);
     }
@@ -239,7 +265,8 @@ fn insert_heading(siblings: &mut Vec<Heading>, heading: Heading) {
 /// filter). `inline` drops the wrapping `<p>` of a one-paragraph text.
 pub fn render_fragment(text: &str, inline: bool) -> String {
     let mut html = String::with_capacity(text.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options()));
+    let options = options(&MarkdownConfig::default());
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options));
     if inline {
         let trimmed = html.trim_end();
         if let Some(inner) = trimmed
@@ -265,6 +292,8 @@ mod tests {
             text: &text,
             body_start: 0,
             permalink: "/a/",
+            config: &MarkdownConfig::default(),
+            base_url: "",
         };
         render(
             &src,

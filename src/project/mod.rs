@@ -51,8 +51,73 @@ pub struct Config {
     pub feed_content: FeedContent,
     pub generate_sitemap: bool,
     pub generate_robots_txt: bool,
+    /// How Markdown renders (`[markdown]`).
+    pub markdown: MarkdownConfig,
     /// Free-form values for templates, as `config.extra`.
     pub extra: BTreeMap<String, toml::Value>,
+}
+
+/// `[markdown]` in ssgx.toml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarkdownConfig {
+    /// Highlight fenced code blocks that name their language.
+    pub highlight_code: bool,
+    /// `class` (spans with classes, and `syntax.css`) or `inline` (styles
+    /// in the HTML).
+    pub highlight_style: HighlightStyle,
+    /// The theme of `inline`, and of `syntax.css` for light schemes.
+    pub highlight_theme: String,
+    /// The theme of `syntax.css` under `prefers-color-scheme: dark`.
+    pub highlight_theme_dark: Option<String>,
+    /// Curly quotes, dashes and ellipses.
+    pub smart_punctuation: bool,
+    /// `$x$` and `$$x$$` become KaTeX-ready `<span class="math ...">`.
+    pub math: bool,
+    /// Where headings get a `#` link to themselves.
+    pub insert_anchor_links: AnchorLinks,
+    pub external_links_target_blank: bool,
+    pub external_links_no_follow: bool,
+    pub external_links_no_referrer: bool,
+    /// `loading="lazy" decoding="async"` on images.
+    pub lazy_async_image: bool,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        MarkdownConfig {
+            highlight_code: false,
+            highlight_style: HighlightStyle::Class,
+            highlight_theme: "InspiredGitHub".to_string(),
+            highlight_theme_dark: Some("base16-ocean.dark".to_string()),
+            smart_punctuation: false,
+            math: false,
+            insert_anchor_links: AnchorLinks::None,
+            external_links_target_blank: false,
+            external_links_no_follow: false,
+            external_links_no_referrer: false,
+            lazy_async_image: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HighlightStyle {
+    #[default]
+    Class,
+    Inline,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnchorLinks {
+    #[default]
+    None,
+    Left,
+    Right,
+    /// The whole heading is the link.
+    Heading,
 }
 
 /// `feed_content` in ssgx.toml.
@@ -84,6 +149,7 @@ impl Default for Config {
             feed_content: FeedContent::Full,
             generate_sitemap: true,
             generate_robots_txt: true,
+            markdown: MarkdownConfig::default(),
             extra: BTreeMap::new(),
         }
     }

@@ -156,23 +156,48 @@ pub fn check_feed_templates(project: &Project, templates: &Templates) -> Result<
         if templates.has(name) {
             continue;
         }
-        let file = project.root.join(crate::project::CONFIG_FILE);
-        let text: std::sync::Arc<str> = std::fs::read_to_string(&file).unwrap_or_default().into();
-        let offset = text.find(name.as_str()).unwrap_or(0);
         diags.push(
-            Diagnostic::at_offset(
-                project.display_path(&file),
-                &text,
-                offset,
-                name.len(),
-                format!("feed template `{name}` not found"),
-            )
-            .with_hint(format!(
-                "use atom.xml or rss.xml (built in), or create templates/{name}"
-            )),
+            config_error(project, name, format!("feed template `{name}` not found")).with_hint(
+                format!("use atom.xml or rss.xml (built in), or create templates/{name}"),
+            ),
         );
     }
     diags.into_result(())
+}
+
+/// The highlighting themes of `[markdown]` exist.
+pub fn check_highlight_themes(project: &Project) -> Result<(), Diagnostics> {
+    let markdown = &project.config.markdown;
+    let mut diags = Diagnostics::default();
+    let names = std::iter::once(&markdown.highlight_theme).chain(&markdown.highlight_theme_dark);
+    for name in names.filter(|_| markdown.highlight_code) {
+        if crate::markdown::highlight::theme(name).is_none() {
+            let known = crate::markdown::highlight::theme_names().join(", ");
+            diags.push(
+                config_error(
+                    project,
+                    name,
+                    format!("unknown highlighting theme `{name}`"),
+                )
+                .with_hint(format!("use one of: {known}")),
+            );
+        }
+    }
+    diags.into_result(())
+}
+
+/// An error about a value of ssgx.toml, pointing at its first mention.
+fn config_error(project: &Project, value: &str, message: String) -> Diagnostic {
+    let file = project.root.join(crate::project::CONFIG_FILE);
+    let text: std::sync::Arc<str> = std::fs::read_to_string(&file).unwrap_or_default().into();
+    let offset = text.find(value).unwrap_or(0);
+    Diagnostic::at_offset(
+        project.display_path(&file),
+        &text,
+        offset,
+        value.len(),
+        message,
+    )
 }
 
 /// `/blog/post/` → `blog/post/index.html`; `/feed.xml` stays a file.

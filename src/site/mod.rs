@@ -165,6 +165,7 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     diags.into_result(())?;
     jobs::check_templates_exist(&library, &templates)?;
     jobs::check_feed_templates(project, &templates)?;
+    jobs::check_highlight_themes(project)?;
     if !keep_sources {
         library.release_sources();
     }
@@ -216,6 +217,8 @@ fn markdown_of(
         text: &file.text,
         body_start: file.body_start,
         permalink: &permalink,
+        config: &project.config.markdown,
+        base_url: base,
     };
     markdown::render(&src, &resolve, templates)
 }

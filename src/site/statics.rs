@@ -2,8 +2,9 @@
 //! `static/` folder, and the assets beside content files.
 
 use crate::content::{Library, rel_string};
+use crate::markdown::highlight;
 use crate::output::{Contents, OutputFile};
-use crate::project::Project;
+use crate::project::{HighlightStyle, Project};
 use crate::templates::DEFAULT_THEME_STATIC;
 
 /// Theme static files, then the site's `static/` (which wins), then the
@@ -16,6 +17,13 @@ pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
             contents: Contents::Static(text.as_bytes()),
         })),
         Some(theme) => files.extend(copy_tree(&theme.join("static"))),
+    }
+    let markdown = &project.config.markdown;
+    if markdown.highlight_code && markdown.highlight_style == HighlightStyle::Class {
+        files.push(OutputFile::bytes(
+            highlight::STYLESHEET,
+            highlight::stylesheet(markdown),
+        ));
     }
     files.extend(copy_tree(&project.static_dir));
     files.extend(lib.assets.iter().map(|a| OutputFile {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""What syntax highlighting and taxonomies cost on the 10k-page corpus.
+
+    python3 benches/authoring_bench.py --pages 10000 --runs 5
+
+Builds three copies of the benchmark corpus (benches/gen_corpus.py) with
+target/release/ssgx, alternating runs, and reports median wall time and
+peak RSS with ratios to the plain build:
+
+  plain      no taxonomies, no highlighting
+  tags       the corpus as generated: 2-4 tags a page from a pool of 50
+  highlight  tags, and [markdown] highlight_code = true (class-based, so
+             every code block of the corpus's Rust, JS, TOML, shell and
+             Python is highlighted with syntect)
+
+Scenarios as in compare.py: `clean` deletes the output before each run
+(not timed), `rebuild` keeps it.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from compare import run  # noqa: E402  (wall seconds, peak RSS MiB)
+
+VARIANTS = ["plain", "tags", "highlight"]
+
+
+def prepare(pages):
+    corpus = os.path.join(HERE, "work", f"c{pages}", "ssgx")
+    if not os.path.isdir(corpus):
+        subprocess.run(
+            [sys.executable, os.path.join(HERE, "gen_corpus.py"), "--pages", str(pages),
+             "--out", os.path.dirname(corpus)],
+            check=True,
+        )
+    base = os.path.join(HERE, "work", "authoring", str(pages))
+    for variant in VARIANTS:
+        dest = os.path.join(base, variant)
+        if os.path.isdir(os.path.join(dest, "site")):
+            continue
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(corpus, dest, ignore=shutil.ignore_patterns("public"))
+        config = os.path.join(dest, "ssgx.toml")
+        text = open(config, encoding="utf-8").read()
+        if variant == "plain":
+            text = re.sub(r"(?m)^taxonomies = .*\n", "", text)
+            strip_tags(os.path.join(dest, "site"))
+            page = os.path.join(dest, "templates", "page.html")
+            html = open(page, encoding="utf-8").read()
+            html = re.sub(r"\{% for t in page\.taxonomies\.tags %\}.*?\{% endfor %\}", "", html)
+            open(page, "w", encoding="utf-8").write(html)
+        if variant == "highlight":
+            text += "\n[markdown]\nhighlight_code = true\n"
+        open(config, "w", encoding="utf-8").write(text)
+    return base
+
+
+def strip_tags(site):
+    """Removes the `taxonomies:` block from every page's YAML front matter."""
+    pattern = re.compile(r"(?m)^taxonomies:\n(?:  .*\n)+")
+    for folder, _, files in os.walk(site):
+        for name in files:
+            if name.endswith(".md"):
+                path = os.path.join(folder, name)
+                text = open(path, encoding="utf-8").read()
+                new = pattern.sub("", text, count=1)
+                if new != text:
+                    open(path, "w", encoding="utf-8").write(new)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ssgx", default=os.path.join(REPO, "target", "release", "ssgx"))
+    args = parser.parse_args()
+    base = prepare(args.pages)
+    ssgx = os.path.abspath(args.ssgx)
+    results = {}
+    for scenario in ["clean", "rebuild"]:
+        for variant in VARIANTS:
+            results[(scenario, variant)] = []
+        for _ in range(args.runs):
+            for variant in VARIANTS:
+                root = os.path.join(base, variant)
+                if scenario == "clean":
+                    shutil.rmtree(os.path.join(root, "public"), ignore_errors=True)
+                    subprocess.run(["sync"], check=False)
+                elif not os.path.isdir(os.path.join(root, "public")):
+                    run([ssgx, "build", "--no-functions"], root)
+                results[(scenario, variant)].append(run([ssgx, "build", "--no-functions"], root))
+    print(f"\n### {args.pages:,} pages, {args.runs} runs each (median)\n")
+    print("| scenario | variant | wall (s) | peak RSS (MiB) | wall / plain |")
+    print("|---|---|---:|---:|---:|")
+    for scenario in ["clean", "rebuild"]:
+        plain = statistics.median(w for w, _ in results[(scenario, "plain")])
+        for variant in VARIANTS:
+            runs = results[(scenario, variant)]
+            wall = statistics.median(w for w, _ in runs)
+            rss = statistics.median(r for _, r in runs)
+            print(f"| {scenario} | {variant} | {wall:.3f} | {rss:.1f} | **{wall / plain:.2f}** |")
+    print()
+    for scenario in ["clean", "rebuild"]:
+        for variant in VARIANTS:
+            walls = " ".join(f"{w:.2f}" for w, _ in results[(scenario, variant)])
+            print(f"{scenario} {variant}: {walls}")
+
+
+if __name__ == "__main__":
+    main()
