@@ -231,3 +231,24 @@ fn unknown_highlight_theme_is_an_error_in_the_config() {
     );
     assert!(run.stderr.contains("InspiredGitHub"), "{}", run.stderr);
 }
+
+#[test]
+fn future_pages_wait_unless_asked_for() {
+    let dir = copy_fixture("authoring-site");
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!dir.path().join("public/blog/upcoming").exists());
+    assert!(
+        run.stderr
+            .contains("Left out 1 page(s) dated in the future")
+            && run
+                .stderr
+                .contains("site/blog/upcoming.md, is due 2999-01-01T00:00:00Z"),
+        "{}",
+        run.stderr
+    );
+    let run = common::ssgx(dir.path(), &["build", "--future"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dir.path().join("public/blog/upcoming/index.html").exists());
+    assert!(!run.stderr.contains("Left out"));
+}

@@ -58,6 +58,9 @@ enum Command {
         /// Include pages and sections marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated in the future.
+        #[arg(long)]
+        future: bool,
         /// Skip bundling the functions in functions/ for deploy.
         #[arg(long)]
         no_functions: bool,
@@ -71,6 +74,9 @@ enum Command {
         /// Include pages and sections marked `draft = true`.
         #[arg(long)]
         drafts: bool,
+        /// Include pages dated in the future.
+        #[arg(long)]
+        future: bool,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -130,6 +136,7 @@ impl ServerArgs {
             port: self.port,
             strict_port: self.strict_port,
             drafts: false,
+            future: false,
             allow_proxy: self.allow_proxy,
             release: self.release,
             color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
@@ -188,21 +195,25 @@ fn run(command: Command) -> Result<(), Error> {
             output,
             base_url,
             drafts,
+            future,
             no_functions,
         } => {
             let overrides = Overrides {
                 output_dir: output,
                 base_url,
                 drafts,
+                future,
             };
             build(&Project::load(&root, &overrides)?, !no_functions)
         }
         Command::Dev {
             root,
             drafts,
+            future,
             server,
         } => serve(ssgx::dev::DevOptions {
             drafts,
+            future,
             ..server.options(root, false)
         }),
         Command::Serve {
@@ -228,6 +239,7 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
     if with_functions && !found.is_empty() {
         functions::bundle(project, &found)?;
     }
+    let future = std::mem::take(&mut rendered.future);
     let report = site::write(project, rendered, start)?;
     let out = project
         .display_path(&project.output_dir)
@@ -243,6 +255,14 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
         report.write.unchanged,
         report.write.removed,
     );
+    if let Some((due, file)) = future.first() {
+        eprintln!(
+            "Left out {} page(s) dated in the future (--future includes them); the next, {file}, is due {}: schedule a rebuild then.",
+            future.len(),
+            due.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
     Ok(())
 }
 

@@ -113,6 +113,9 @@ pub struct Library {
     /// Markdown files that failed to load (their errors are reported);
     /// links to them are not reported as broken as well.
     pub failed: Vec<String>,
+    /// Pages dated in the future, left out (without `--future`): when
+    /// each is due (UTC), and its file. Soonest first.
+    pub future: Vec<(chrono::NaiveDateTime, String)>,
 }
 
 impl Library {

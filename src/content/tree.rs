@@ -254,6 +254,8 @@ struct Builder<'a> {
     pages: Vec<Page>,
     page_of_bundle: HashMap<PathBuf, PageId>,
     assets: Vec<Asset>,
+    future: Vec<(chrono::NaiveDateTime, String)>,
+    now: chrono::NaiveDateTime,
 }
 
 impl<'a> Builder<'a> {
@@ -267,6 +269,8 @@ impl<'a> Builder<'a> {
             pages: Vec::new(),
             page_of_bundle: HashMap::new(),
             assets: Vec::new(),
+            future: Vec::new(),
+            now: chrono::Utc::now().naive_utc(),
         };
         // The root section always exists, with or without `_index.md`.
         b.push_section(
@@ -423,6 +427,14 @@ impl<'a> Builder<'a> {
         };
         let date = parse_date("date", &meta.date)?.or(file_date);
         let updated = parse_date("updated", &meta.updated)?;
+        if let Some(d) = &date
+            && d.utc > self.now
+            && !self.project.future
+        {
+            self.future
+                .push((d.utc, file.display.display().to_string()));
+            return Ok(());
+        }
 
         let slug = match &meta.slug {
             Some(s) => slugify(s),
@@ -525,7 +537,8 @@ impl<'a> Builder<'a> {
         diags
     }
 
-    fn finish(self) -> Library {
+    fn finish(mut self) -> Library {
+        self.future.sort();
         let mut by_rel = HashMap::new();
         for (id, s) in self.sections.iter().enumerate() {
             by_rel.insert(s.file.rel.clone(), Item::Section(id));
@@ -539,6 +552,7 @@ impl<'a> Builder<'a> {
             assets: self.assets,
             by_rel,
             failed: Vec::new(),
+            future: self.future,
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct DevOptions {
     /// Fail instead of taking the next free port.
     pub strict_port: bool,
     pub drafts: bool,
+    /// Include pages dated in the future.
+    pub future: bool,
     /// Let proxy rewrites reach hosts other than this machine.
     pub allow_proxy: bool,
     /// Build Rust functions with the release profile.
@@ -282,6 +284,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     let started = Instant::now();
     let base = Overrides {
         drafts: options.drafts,
+        future: options.future,
         output_dir: options.output.clone(),
         ..Overrides::default()
     };

@@ -180,6 +180,8 @@ pub struct Overrides {
     pub output_dir: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Include pages dated in the future.
+    pub future: bool,
 }
 
 /// A loaded project with every folder resolved to an absolute path.
@@ -201,6 +203,7 @@ pub struct Project {
     /// The base URL without a trailing slash; empty for root-relative links.
     pub base_url: String,
     pub drafts: bool,
+    pub future: bool,
 }
 
 impl Project {
@@ -282,6 +285,7 @@ impl Project {
             templates_dir: root.join("templates"),
             base_url: base_url(&config, overrides, env),
             drafts: overrides.drafts,
+            future: overrides.future,
             root,
             config,
             content_dir,

@@ -88,6 +88,7 @@ impl LiveSite {
             files,
             pages: library.pages.len(),
             sections: library.sections.len(),
+            future: library.future.clone(),
         };
         site.append_redirects(&super::feeds::alias_rules(&library))?;
         let live = LiveSite {

@@ -43,6 +43,8 @@ pub struct RenderedSite {
     pub files: Vec<OutputFile>,
     pub pages: usize,
     pub sections: usize,
+    /// Future-dated pages left out: when each is due (UTC) and its file.
+    pub future: Vec<(chrono::NaiveDateTime, String)>,
 }
 
 /// Renders the site and writes it to the project's output folder.
@@ -114,6 +116,7 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
         files,
         pages: prepared.library.pages.len(),
         sections: prepared.library.sections.len(),
+        future: prepared.library.future.clone(),
     };
     site.append_redirects(&feeds::alias_rules(&prepared.library))?;
     Ok(site)
