@@ -252,3 +252,30 @@ fn future_pages_wait_unless_asked_for() {
     assert!(dir.path().join("public/blog/upcoming/index.html").exists());
     assert!(!run.stderr.contains("Left out"));
 }
+
+#[test]
+fn sass_compiles_and_errors_point_into_the_partial() {
+    let dir = built();
+    let css = read(dir.path().join("public/style.css"));
+    assert_eq!(css.trim(), "body{color:#102030}body nav{margin:4px}");
+    assert!(
+        !dir.path().join("public/parts").exists(),
+        "partials are not output"
+    );
+
+    std::fs::write(
+        dir.path().join("sass/parts/_colors.scss"),
+        "$ink: #102030;\n$broken: (;\n",
+    )
+    .unwrap();
+    let before = common::snapshot(&dir.path().join("public"));
+    let run = build(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("sass/parts/_colors.scss:2:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Sass error"), "{}", run.stderr);
+    assert_eq!(before, common::snapshot(&dir.path().join("public")));
+}

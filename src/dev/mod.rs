@@ -466,6 +466,7 @@ fn watch_site(
         project.templates_dir.clone(),
         project.static_dir.clone(),
         project.functions_dir.clone(),
+        project.root.join(crate::site::sass::FOLDER),
     ];
     dirs.extend(project.theme_dir.clone());
     dirs.extend(included.iter().cloned());

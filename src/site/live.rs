@@ -83,6 +83,7 @@ impl LiveSite {
         if super::hydrate::linked(&files) {
             files.push(super::hydrate::asset());
         }
+        files.extend(super::sass::compile(&project)?);
         files.extend(statics::static_files(&project, &library));
         let mut site = RenderedSite {
             files,

@@ -10,6 +10,7 @@ pub mod hydrate;
 mod jobs;
 mod live;
 mod paginate;
+pub mod sass;
 mod statics;
 
 pub use live::LiveSite;
@@ -110,6 +111,7 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
     if hydrate::linked(&files) {
         files.push(hydrate::asset());
     }
+    files.extend(sass::compile(project)?);
     files.extend(statics::static_files(project, &prepared.library));
     lap(&mut clock, "render templates");
     let mut site = RenderedSite {
