@@ -279,3 +279,17 @@ fn sass_compiles_and_errors_point_into_the_partial() {
     assert!(run.stderr.contains("Sass error"), "{}", run.stderr);
     assert_eq!(before, common::snapshot(&dir.path().join("public")));
 }
+
+#[test]
+fn load_data_reads_toml_and_csv() {
+    let dir = built();
+    let about = read(dir.path().join("public/about/index.html"));
+    assert!(
+        about.contains(r#"<ul class="team"><li>Ada (maths)</li><li>Grace (compilers)</li></ul>"#),
+        "{about}"
+    );
+    assert!(
+        about.contains(r#"<p class="stock">widget=41;gadget=7;</p>"#),
+        "{about}"
+    );
+}

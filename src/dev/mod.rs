@@ -467,6 +467,7 @@ fn watch_site(
         project.static_dir.clone(),
         project.functions_dir.clone(),
         project.root.join(crate::site::sass::FOLDER),
+        project.root.join("data"),
     ];
     dirs.extend(project.theme_dir.clone());
     dirs.extend(included.iter().cloned());

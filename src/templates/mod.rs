@@ -13,6 +13,7 @@ pub mod context;
 mod dynamic;
 mod embedded;
 mod functions;
+mod load_data;
 mod shortcode;
 
 use std::collections::BTreeMap;
@@ -67,6 +68,8 @@ impl Templates {
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
         tera.set_escape_fn(escape_html);
         functions::register_filters(&mut tera);
+        // Before the shortcodes take their copy: they can load data too.
+        tera.register_function("load_data", load_data::LoadData::new(&project.root));
         let all: Vec<(&str, &str)> = origins
             .iter()
             .map(|(n, o)| (n.as_str(), &*o.source))
