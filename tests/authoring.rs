@@ -293,3 +293,40 @@ fn load_data_reads_toml_and_csv() {
         "{about}"
     );
 }
+
+#[test]
+fn cachebust_and_integrity_hash_the_served_bytes() {
+    use sha2::Digest;
+    let dir = built();
+    let home = read(dir.path().join("public/index.html"));
+    let css = std::fs::read(dir.path().join("public/style.css")).unwrap();
+    let sha256: String = sha2::Sha256::digest(&css)
+        .iter()
+        .take(10)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    use base64::Engine;
+    let sha384 = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&css));
+    let expected = format!(
+        r#"href="https://authoring.example/style.css?h={sha256}" integrity="sha384-{sha384}""#
+    );
+    assert!(home.contains(&expected), "{expected} not in\n{home}");
+    assert!(
+        home.contains("https://authoring.example/theme.css?h="),
+        "{home}"
+    );
+
+    // A file the site does not have is an error, not a silent link.
+    std::fs::write(
+        dir.path().join("templates/index.html"),
+        "{{ get_url(path='nope.css', cachebust=true) }}",
+    )
+    .unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("cannot cachebust `nope.css`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -49,6 +49,7 @@ impl LiveSite {
     /// Renders the whole site and keeps what later edits need.
     pub fn build(project: Arc<Project>) -> Result<(LiveSite, RenderedSite)> {
         let Prepared {
+            sass,
             library,
             templates,
             data,
@@ -83,7 +84,7 @@ impl LiveSite {
         if super::hydrate::linked(&files) {
             files.push(super::hydrate::asset());
         }
-        files.extend(super::sass::compile(&project)?);
+        files.extend(sass);
         files.extend(statics::static_files(&project, &library));
         let mut site = RenderedSite {
             files,

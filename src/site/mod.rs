@@ -27,6 +27,7 @@ use crate::error::Result;
 use crate::markdown::{self, Rendered};
 use crate::output::{self, OutputFile, WriteStats};
 use crate::project::Project;
+use crate::templates::assets::AssetFiles;
 use crate::templates::{SiteData, Templates};
 
 /// What a build made.
@@ -111,7 +112,7 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
     if hydrate::linked(&files) {
         files.push(hydrate::asset());
     }
-    files.extend(sass::compile(project)?);
+    files.extend(prepared.sass);
     files.extend(statics::static_files(project, &prepared.library));
     lap(&mut clock, "render templates");
     let mut site = RenderedSite {
@@ -127,6 +128,8 @@ pub fn render(project: &Project) -> Result<RenderedSite> {
 /// Everything before template rendering: the content tree, its Markdown
 /// rendered, the templates loaded with the site's data registered.
 struct Prepared {
+    /// Compiled Sass, made before the templates so they can hash it.
+    sass: Vec<OutputFile>,
     library: Library,
     templates: Templates,
     data: Arc<SiteData>,
@@ -183,22 +186,52 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     } else {
         (Vec::new(), Vec::new())
     };
+    let sass = sass::compile(project)?;
+    let asset_files = asset_files(project, &sass);
     let data = Arc::new(SiteData::build(
         project,
         &library,
         page_html,
         section_html,
         taxonomies,
+        asset_files,
     ));
     templates.register_site(Arc::clone(&data));
     lap(&mut clock, "serialize site");
     Ok(Prepared {
+        sass,
         library,
         templates,
         data,
         page_heading_ids,
         section_heading_ids,
     })
+}
+
+/// Where `get_url(cachebust=true)` and `get_hash` find files: what the
+/// build makes (Sass, the built-in theme's and highlighting's stylesheets),
+/// then the site's `static/`, the theme's, and the content folder.
+fn asset_files(project: &Project, sass: &[OutputFile]) -> AssetFiles {
+    let mut generated: HashMap<String, Vec<u8>> = HashMap::new();
+    if project.theme_dir.is_none() {
+        for (name, text) in crate::templates::DEFAULT_THEME_STATIC {
+            generated.insert(name.to_string(), text.as_bytes().to_vec());
+        }
+    }
+    for file in statics::generated_static(project)
+        .into_iter()
+        .chain(sass.iter().cloned())
+    {
+        if let output::Contents::Bytes(b) = file.contents {
+            generated.insert(file.path, b);
+        }
+    }
+    let mut dirs = vec![project.static_dir.clone()];
+    dirs.extend(project.theme_dir.iter().map(|t| t.join("static")));
+    dirs.push(project.content_dir.clone());
+    // The site's own static files win over what the build makes.
+    generated.retain(|path, _| !project.static_dir.join(path).is_file());
+    AssetFiles::new(dirs, generated)
 }
 
 /// One file's Markdown, with `@/` links resolved against the library.

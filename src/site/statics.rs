@@ -18,19 +18,26 @@ pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
         })),
         Some(theme) => files.extend(copy_tree(&theme.join("static"))),
     }
-    let markdown = &project.config.markdown;
-    if markdown.highlight_code && markdown.highlight_style == HighlightStyle::Class {
-        files.push(OutputFile::bytes(
-            highlight::STYLESHEET,
-            highlight::stylesheet(markdown),
-        ));
-    }
+    files.extend(generated_static(project));
     files.extend(copy_tree(&project.static_dir));
     files.extend(lib.assets.iter().map(|a| OutputFile {
         path: a.dest.clone(),
         contents: Contents::Copy(a.source.clone()),
     }));
     files
+}
+
+/// Stylesheets the build writes from settings (`syntax.css`).
+pub fn generated_static(project: &Project) -> Vec<OutputFile> {
+    let markdown = &project.config.markdown;
+    if markdown.highlight_code && markdown.highlight_style == HighlightStyle::Class {
+        vec![OutputFile::bytes(
+            highlight::STYLESHEET,
+            highlight::stylesheet(markdown),
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 fn copy_tree(dir: &std::path::Path) -> Vec<OutputFile> {

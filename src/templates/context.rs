@@ -9,10 +9,12 @@
 //! permalink, date, ...).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use tera::Context;
 
+use super::assets::AssetFiles;
 use crate::content::{Item, Library, Page, PageId, Section, SectionId, Taxonomy, permalink};
 use crate::markdown::{Heading, Rendered};
 use crate::project::Project;
@@ -35,6 +37,8 @@ pub struct SiteData {
     pub section_pages: Vec<Vec<PageId>>,
     pub by_rel: HashMap<String, Item>,
     pub taxonomies: Vec<Taxonomy>,
+    /// The site's files, for cache busting and integrity hashes.
+    pub asset_files: Arc<AssetFiles>,
 }
 
 impl SiteData {
@@ -46,6 +50,7 @@ impl SiteData {
         page_html: Vec<Rendered>,
         section_html: Vec<Rendered>,
         taxonomies: Vec<Taxonomy>,
+        asset_files: AssetFiles,
     ) -> SiteData {
         let base = project.base_url.as_str();
         let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
@@ -75,6 +80,7 @@ impl SiteData {
             section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
             by_rel: lib.by_rel.clone(),
             taxonomies,
+            asset_files: Arc::new(asset_files),
         }
     }
 

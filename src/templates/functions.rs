@@ -60,6 +60,7 @@ fn find(site: &SiteData, fname: &str, path: &str) -> tera::Result<Item> {
 
 pub fn register_functions(tera: &mut Tera, site: Arc<SiteData>) {
     tera.register_function("get_url", GetUrl(Arc::clone(&site)));
+    tera.register_function("get_hash", GetHash(Arc::clone(&site)));
     tera.register_function("get_page", GetPage(Arc::clone(&site)));
     tera.register_function("get_section", GetSection(Arc::clone(&site)));
     tera.register_function("get_taxonomy", GetTaxonomy(Arc::clone(&site)));
@@ -110,9 +111,38 @@ impl Function for GetUrl {
             if bool_arg(args, "trailing_slash") && !url.ends_with('/') {
                 url.push('/');
             }
+            if bool_arg(args, "cachebust") {
+                let bytes = self.0.asset_files.bytes(path).ok_or_else(|| {
+                    format!("`get_url`: cannot cachebust `{path}`: no such file in static/, sass/ or the content folder")
+                })?;
+                url.push_str("?h=");
+                url.push_str(&super::assets::cachebust(&bytes));
+            }
             url
         };
         Ok(Value::String(url))
+    }
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `get_hash(path="site.css", sha_type=384, base64=true)`: the hash of a
+/// file of the site, for `integrity` attributes.
+struct GetHash(Arc<SiteData>);
+impl Function for GetHash {
+    fn call(&self, args: &Args) -> tera::Result<Value> {
+        let path = str_arg("get_hash", args, "path")?;
+        let sha_type = args.get("sha_type").and_then(Value::as_u64).unwrap_or(384);
+        let base64 = args.get("base64").and_then(Value::as_bool).unwrap_or(true);
+        let bytes = self.0.asset_files.bytes(path).ok_or_else(|| {
+            format!("`get_hash`: no such file `{path}` in static/, sass/ or the content folder")
+        })?;
+        super::assets::hash(&bytes, sha_type, base64)
+            .map(Value::String)
+            .ok_or_else(|| {
+                format!("`get_hash`: `sha_type` must be 256, 384 or 512, not {sha_type}").into()
+            })
     }
     fn is_safe(&self) -> bool {
         true

@@ -9,6 +9,7 @@
 //! building those templates unchanged is worth more to users than Tera 2's
 //! runtime error spans, which we approximate (see `locate_runtime_error`).
 
+pub mod assets;
 pub mod context;
 mod dynamic;
 mod embedded;
