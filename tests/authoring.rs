@@ -330,3 +330,45 @@ fn cachebust_and_integrity_hash_the_served_bytes() {
         run.stderr
     );
 }
+
+#[test]
+fn search_index_and_the_themes_search_box() {
+    let dir = built();
+    let public = dir.path().join("public");
+    let index: serde_json::Value =
+        serde_json::from_str(&read(public.join("search_index.json"))).unwrap();
+    let about = index
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["title"] == "About")
+        .expect("About is indexed");
+    assert_eq!(about["url"], "https://authoring.example/about/");
+    assert!(
+        about["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("About us & friends."),
+        "{about}"
+    );
+    assert!(public.join("search.js").is_file());
+
+    // In a real browser: typing finds the page. The site's base URL is
+    // another host, so serve it with links made for this server.
+    let run = common::ssgx(dir.path(), &["build", "--base-url", "/"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (mut child, addr) =
+        common::spawn_server(dir.path(), &["serve", "--port", "0"], "ssgx serve: serving");
+    let browser = common::webdriver::Browser::start(true);
+    browser.goto(&format!("http://{addr}/blog/"));
+    browser.eval(
+        "const i = document.querySelector('.site-search input'); i.value = 'friends'; \
+         i.dispatchEvent(new Event('input')); return null;",
+    );
+    browser.wait_for(
+        "return Array.from(document.querySelectorAll('.search-results a')).some(a => a.textContent === 'About' && a.getAttribute('href') === '/about/');",
+        std::time::Duration::from_secs(20),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -51,6 +51,8 @@ pub struct Config {
     pub feed_content: FeedContent,
     pub generate_sitemap: bool,
     pub generate_robots_txt: bool,
+    /// Write `search_index.json` (and, in the built-in theme, a search box).
+    pub build_search_index: bool,
     /// How Markdown renders (`[markdown]`).
     pub markdown: MarkdownConfig,
     /// Free-form values for templates, as `config.extra`.
@@ -149,6 +151,7 @@ impl Default for Config {
             feed_content: FeedContent::Full,
             generate_sitemap: true,
             generate_robots_txt: true,
+            build_search_index: false,
             markdown: MarkdownConfig::default(),
             extra: BTreeMap::new(),
         }

@@ -2,8 +2,8 @@
 //! feeds (site, section and term), `sitemap.xml` (split past 30,000 URLs
 //! into an index and parts), and aliases (a redirect page at each old URL
 //! plus a `301!` line for `_redirects`, so Netlify answers with a real
-//! redirect). Each is rendered by a template of the theme chain, so sites
-//! can override them.
+//! redirect), and the JSON search index. Each but the index is rendered
+//! by a template of the theme chain, so sites can override them.
 
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -143,6 +143,62 @@ fn rfc3339(t: NaiveDateTime) -> String {
 
 fn rfc2822(t: NaiveDateTime) -> String {
     Utc.from_utc_datetime(&t).to_rfc2822()
+}
+
+/// The longest page text the search index keeps (characters).
+const SEARCH_BODY_CHARS: usize = 5_000;
+
+/// `search_index.json`: every page and section with a title, as
+/// `{title, url, description, date, body}` (the body as plain text).
+pub fn search_index(lib: &Library, data: &SiteData) -> String {
+    let mut entries: Vec<Value> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
+    let values = data.pages.iter().chain(
+        lib.sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.meta.redirect_to.is_none())
+            .map(|(id, _)| &data.sections[id]),
+    );
+    for v in values {
+        let Some(title) = v["title"].as_str() else {
+            continue;
+        };
+        let body = html_to_text(v["content"].as_str().unwrap_or_default());
+        entries.push(json!({
+            "title": title,
+            "url": v["permalink"],
+            "description": v["description"],
+            "date": v.get("date").cloned().unwrap_or(Value::Null),
+            "body": body.chars().take(SEARCH_BODY_CHARS).collect::<String>(),
+        }));
+    }
+    Value::Array(entries).to_string()
+}
+
+/// The text of rendered HTML: tags dropped, the common entities decoded,
+/// white space collapsed. Written here rather than taken from a crate:
+/// the HTML is ssgx's own Markdown output, and this is all it needs.
+fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            c => text.push(c),
+        }
+    }
+    let decoded = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One URL of the sitemap.
@@ -301,6 +357,10 @@ mod tests {
         let t = PageDate::parse("2024-05-01").unwrap().utc;
         assert_eq!(rfc3339(t), "2024-05-01T00:00:00Z");
         assert_eq!(rfc2822(t), "Wed, 1 May 2024 00:00:00 +0000");
+        assert_eq!(
+            html_to_text("<p>Tom &amp; <em>Jerry</em>\n</p><pre><code>a &lt; b</code></pre>"),
+            "Tom & Jerry a < b"
+        );
         assert_eq!(sitemap_files(30_000), 1);
         assert_eq!(sitemap_files(30_001), 3);
     }

@@ -30,6 +30,8 @@ pub enum Job {
     /// `sitemap.xml` (0), then its parts when split.
     Sitemap(usize),
     Robots,
+    /// `search_index.json`.
+    SearchIndex,
     /// A redirect page at an alias of a page or section (its n-th alias).
     Alias(Item, usize),
     NotFound,
@@ -257,6 +259,9 @@ pub fn all_jobs(inputs: &Inputs<'_>) -> Vec<Job> {
     if project.config.generate_robots_txt {
         jobs.push(Job::Robots);
     }
+    if project.config.build_search_index {
+        jobs.push(Job::SearchIndex);
+    }
     if templates.has("404.html") {
         jobs.push(Job::NotFound);
     }
@@ -317,6 +322,7 @@ pub fn shown_pages(job: &Job, inputs: &Inputs<'_>) -> Vec<PageId> {
             .map(|p| p.pages_of(n).to_vec())
             .unwrap_or_default(),
         Job::Feed(of, _) => feeds::feed_pages(project, lib, data, of),
+        Job::SearchIndex => (0..lib.pages.len()).collect(),
         // Lists carry page references only (title, permalink, dates).
         Job::Section(_)
         | Job::TaxonomyList(_)
@@ -396,7 +402,7 @@ pub fn template_of(job: &Job, inputs: &Inputs<'_>) -> Option<String> {
             Some(section_template(lib, id).to_string())
         }
         Job::Pager(Listing::Term(t, _), _) => template_of(&Job::TaxonomyTerm(t, 0), inputs),
-        Job::FirstPagerAlias(_) | Job::Alias(..) => None,
+        Job::FirstPagerAlias(_) | Job::Alias(..) | Job::SearchIndex => None,
         Job::Feed(_, n) => project.config.feed_filenames.get(n).cloned(),
         Job::Sitemap(_) => Some(
             if feeds::sitemap_files(feeds::sitemap_entries(lib, data, &inputs.pager_paths()).len())
@@ -517,6 +523,12 @@ pub fn job_input(job: &Job, inputs: &Inputs<'_>) -> JobInput {
                 context,
                 "sitemap.xml".to_string(),
             )
+        }
+        Job::SearchIndex => {
+            return JobInput::Ready(OutputFile::bytes(
+                "search_index.json",
+                feeds::search_index(lib, data),
+            ));
         }
         Job::Robots => (
             "/robots.txt".to_string(),

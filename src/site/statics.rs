@@ -5,7 +5,7 @@ use crate::content::{Library, rel_string};
 use crate::markdown::highlight;
 use crate::output::{Contents, OutputFile};
 use crate::project::{HighlightStyle, Project};
-use crate::templates::DEFAULT_THEME_STATIC;
+use crate::templates::{DEFAULT_THEME_SEARCH, DEFAULT_THEME_STATIC};
 
 /// Theme static files, then the site's `static/` (which wins), then the
 /// files colocated with content.
@@ -27,17 +27,22 @@ pub fn static_files(project: &Project, lib: &Library) -> Vec<OutputFile> {
     files
 }
 
-/// Stylesheets the build writes from settings (`syntax.css`).
+/// Files the build writes from settings: `syntax.css`, and the built-in
+/// theme's `search.js` when there is a search index.
 pub fn generated_static(project: &Project) -> Vec<OutputFile> {
+    let mut files = Vec::new();
     let markdown = &project.config.markdown;
     if markdown.highlight_code && markdown.highlight_style == HighlightStyle::Class {
-        vec![OutputFile::bytes(
+        files.push(OutputFile::bytes(
             highlight::STYLESHEET,
             highlight::stylesheet(markdown),
-        )]
-    } else {
-        Vec::new()
+        ));
     }
+    if project.config.build_search_index && project.theme_dir.is_none() {
+        let (name, text) = DEFAULT_THEME_SEARCH;
+        files.push(OutputFile::bytes(name, text));
+    }
+    files
 }
 
 fn copy_tree(dir: &std::path::Path) -> Vec<OutputFile> {

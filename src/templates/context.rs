@@ -203,7 +203,7 @@ fn config_value(project: &Project) -> Value {
         "default_language": c.default_language,
         "taxonomies": c.taxonomies, "extra": extra,
         "generate_feeds": c.generate_feeds, "feed_filenames": c.feed_filenames,
-        "markdown": c.markdown,
+        "markdown": c.markdown, "build_search_index": c.build_search_index,
     })
 }
 

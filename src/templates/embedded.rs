@@ -35,3 +35,7 @@ pub const DEFAULT_THEME_TEMPLATES: &[(&str, &str)] = &[
 
 /// `(output path, contents)` of the theme's static files.
 pub const DEFAULT_THEME_STATIC: &[(&str, &str)] = &[theme_file!("static", "theme.css")];
+
+/// The built-in theme's search script, written when the site builds a
+/// search index.
+pub const DEFAULT_THEME_SEARCH: (&str, &str) = theme_file!("static", "search.js");

@@ -27,7 +27,7 @@ use walkdir::WalkDir;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::project::Project;
 pub use context::SiteData;
-pub use embedded::DEFAULT_THEME_STATIC;
+pub use embedded::{DEFAULT_THEME_SEARCH, DEFAULT_THEME_STATIC};
 pub use functions::record_fetched_pages;
 pub use shortcode::FOLDER as SHORTCODE_FOLDER;
 
