@@ -5,12 +5,14 @@
 //!
 //! `project` → `content` → `shortcodes` → `markdown` → `templates` → `site` → `output`,
 //! and `functions` (discover, run, bundle) and `netlify` (redirect and
-//! header rules) beside them; `dev` (the dev server) sits on top.
+//! header rules) beside them; `dev` (the dev server) and `check` (the
+//! link checker) sit on top.
 //!
 //! The binary (`main.rs`) is the only place that knows about terminals and
 //! exit codes; everything here returns [`error::Error`] or
 //! [`diagnostics::Diagnostics`].
 
+pub mod check;
 pub mod content;
 pub mod dev;
 pub mod diagnostics;

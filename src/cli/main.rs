@@ -26,6 +26,7 @@ Examples:
   ssgx build --base-url https://example.com --drafts
   ssgx dev                           serve with live reload at http://127.0.0.1:8888/
   ssgx serve                         preview the built public/ as Netlify serves it
+  ssgx check --external              check every link without writing the site
   ssgx functions list                list the functions in functions/
   ssgx functions serve --port 9999   serve /.netlify/functions/* locally
   ssgx new function hello --lang js  scaffold a working function
@@ -64,6 +65,32 @@ enum Command {
         /// Skip bundling the functions in functions/ for deploy.
         #[arg(long)]
         no_functions: bool,
+    },
+    /// Check the site without writing it: every build error, then every
+    /// link of every page (external ones with --external).
+    #[command(after_help = EXAMPLES)]
+    Check {
+        /// The site's folder.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Include pages and sections marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        /// Include pages dated in the future.
+        #[arg(long)]
+        future: bool,
+        /// Also request every external link.
+        #[arg(long)]
+        external: bool,
+        /// Do not request external URLs starting with this (repeatable).
+        #[arg(long, value_name = "PREFIX")]
+        skip: Vec<String>,
+        /// At most this many external requests at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Seconds before an external request counts as failed.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        timeout: u64,
     },
     /// Serve the site with live reload, its functions and Netlify's rules.
     #[command(after_help = EXAMPLES)]
@@ -224,6 +251,29 @@ fn run(command: Command) -> Result<(), Error> {
             output,
             ..server.options(root, true)
         }),
+        Command::Check {
+            root,
+            drafts,
+            future,
+            external,
+            skip,
+            concurrency,
+            timeout,
+        } => {
+            let overrides = Overrides {
+                drafts,
+                future,
+                ..Overrides::default()
+            };
+            let project = Project::load(&root, &overrides)?;
+            let options = ssgx::check::CheckOptions {
+                external,
+                skip_prefixes: skip,
+                concurrency,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+            };
+            check(&project, &options)
+        }
         Command::Functions { command } => functions::run(command),
         Command::New { what } => scaffold::run(what),
     }
@@ -264,6 +314,39 @@ fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// Runs `ssgx check` and prints what it found; broken links fail it.
+fn check(project: &Project, options: &ssgx::check::CheckOptions) -> Result<(), Error> {
+    let report = ssgx::check::run(project, options)?;
+    for b in &report.broken {
+        eprintln!("broken link on {}: {} ({})", b.page, b.link, b.reason);
+    }
+    let external = if options.external {
+        format!(
+            "{} external link(s) requested, {} skipped",
+            report.external.saturating_sub(report.skipped),
+            report.skipped
+        )
+    } else {
+        format!(
+            "{} external link(s) not requested (--external requests them)",
+            report.external
+        )
+    };
+    eprintln!(
+        "Checked {} page(s): {} internal link(s); {external}.",
+        report.pages, report.internal
+    );
+    if report.broken.is_empty() {
+        eprintln!("No problems found.");
+        Ok(())
+    } else {
+        Err(Error::usage(
+            format!("{} broken link(s)", report.broken.len()),
+            "fix or remove the links above; external ones can be skipped with --skip PREFIX",
+        ))
+    }
 }
 
 /// Prints an error for a person: every diagnostic with its snippet.
