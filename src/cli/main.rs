@@ -56,12 +56,8 @@ enum Command {
         /// Absolute URL the site is served from, e.g. https://example.com.
         #[arg(long)]
         base_url: Option<String>,
-        /// Include pages and sections marked `draft = true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Include pages dated in the future.
-        #[arg(long)]
-        future: bool,
+        #[command(flatten)]
+        content: ContentArgs,
         /// Skip bundling the functions in functions/ for deploy.
         #[arg(long)]
         no_functions: bool,
@@ -73,12 +69,8 @@ enum Command {
         /// The site's folder.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Include pages and sections marked `draft = true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Include pages dated in the future.
-        #[arg(long)]
-        future: bool,
+        #[command(flatten)]
+        content: ContentArgs,
         /// Also request every external link.
         #[arg(long)]
         external: bool,
@@ -98,12 +90,8 @@ enum Command {
         /// The site's folder.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Include pages and sections marked `draft = true`.
-        #[arg(long)]
-        drafts: bool,
-        /// Include pages dated in the future.
-        #[arg(long)]
-        future: bool,
+        #[command(flatten)]
+        content: ContentArgs,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -130,6 +118,17 @@ enum Command {
         #[command(subcommand)]
         what: scaffold::NewCommand,
     },
+}
+
+/// Which pages a build includes.
+#[derive(clap::Args)]
+struct ContentArgs {
+    /// Include pages and sections marked `draft = true`.
+    #[arg(long)]
+    drafts: bool,
+    /// Include pages dated in the future.
+    #[arg(long)]
+    future: bool,
 }
 
 /// What `ssgx dev` and `ssgx serve` share.
@@ -221,26 +220,24 @@ fn run(command: Command) -> Result<(), Error> {
             root,
             output,
             base_url,
-            drafts,
-            future,
+            content,
             no_functions,
         } => {
             let overrides = Overrides {
                 output_dir: output,
                 base_url,
-                drafts,
-                future,
+                drafts: content.drafts,
+                future: content.future,
             };
             build(&Project::load(&root, &overrides)?, !no_functions)
         }
         Command::Dev {
             root,
-            drafts,
-            future,
+            content,
             server,
         } => serve(ssgx::dev::DevOptions {
-            drafts,
-            future,
+            drafts: content.drafts,
+            future: content.future,
             ..server.options(root, false)
         }),
         Command::Serve {
@@ -253,16 +250,15 @@ fn run(command: Command) -> Result<(), Error> {
         }),
         Command::Check {
             root,
-            drafts,
-            future,
+            content,
             external,
             skip,
             concurrency,
             timeout,
         } => {
             let overrides = Overrides {
-                drafts,
-                future,
+                drafts: content.drafts,
+                future: content.future,
                 ..Overrides::default()
             };
             let project = Project::load(&root, &overrides)?;
