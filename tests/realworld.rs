@@ -1,0 +1,55 @@
+//! Markdown written by many hands (READMEs with raw HTML, badges, nested
+//! lists, tables, footnotes, `{{ }}` in prose and code) builds without a
+//! panic, and ssgx's HTML for it is pulldown-cmark's own rendering, apart
+//! from what ssgx adds on purpose: heading ids.
+
+mod common;
+
+use pulldown_cmark::{Options, Parser};
+
+/// pulldown-cmark's HTML for a body, with the options ssgx uses.
+fn reference(body: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(body, options));
+    html
+}
+
+/// Drops the `id` attributes of headings, which ssgx adds.
+fn without_heading_ids(html: &str) -> String {
+    let re = regex::Regex::new(r#"<(h[1-6]) id="[^"]*">"#).unwrap();
+    re.replace_all(html, "<$1>").into_owned()
+}
+
+#[test]
+fn real_world_markdown_renders_as_pulldown_cmark_does() {
+    let dir = common::copy_fixture("realworld-site");
+    let run = common::build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for page in ["readme-tool", "contributing"] {
+        let source = common::read(dir.path().join(format!("site/{page}.md")));
+        let body = source.splitn(3, "+++\n").nth(2).unwrap();
+        let ours = common::read(dir.path().join(format!("public/{page}/index.html")));
+        assert_eq!(
+            without_heading_ids(&ours),
+            reference(body),
+            "{page} differs from pulldown-cmark"
+        );
+        // The ids are there, unique, in GitHub's style.
+        if page == "readme-tool" {
+            for id in [
+                "install",
+                "faq",
+                "faq-1",
+                "from-the-command-line",
+                "table-of-contents",
+            ] {
+                assert!(ours.contains(&format!(" id=\"{id}\"")), "{id} in {ours}");
+            }
+        }
+    }
+}
