@@ -9,9 +9,12 @@ peak RSS with ratios to the plain build:
 
   plain      no taxonomies, no highlighting
   tags       the corpus as generated: 2-4 tags a page from a pool of 50
-  highlight  tags, and [markdown] highlight_code = true (class-based, so
+  highlight-cold  tags, and [markdown] highlight_code = true (class-based:
              every code block of the corpus's Rust, JS, TOML, shell and
-             Python is highlighted with syntect)
+             Python is highlighted with syntect), the highlight cache
+             (.ssgx/cache/) deleted before each run (not timed): a first
+             build, or a fresh checkout
+  highlight-warm  the same with the cache of the previous run kept
 
 Scenarios as in compare.py: `clean` deletes the output before each run
 (not timed), `rebuild` keeps it.
@@ -30,7 +33,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from compare import run  # noqa: E402  (wall seconds, peak RSS MiB)
 
-VARIANTS = ["plain", "tags", "highlight"]
+VARIANTS = ["plain", "tags", "highlight-cold", "highlight-warm"]
 
 
 def prepare(pages):
@@ -57,7 +60,7 @@ def prepare(pages):
             html = open(page, encoding="utf-8").read()
             html = re.sub(r"\{% for t in page\.taxonomies\.tags %\}.*?\{% endfor %\}", "", html)
             open(page, "w", encoding="utf-8").write(html)
-        if variant == "highlight":
+        if variant.startswith("highlight"):
             text += "\n[markdown]\nhighlight_code = true\n"
         open(config, "w", encoding="utf-8").write(text)
     return base
@@ -91,6 +94,8 @@ def main():
         for _ in range(args.runs):
             for variant in VARIANTS:
                 root = os.path.join(base, variant)
+                if variant == "highlight-cold":
+                    shutil.rmtree(os.path.join(root, ".ssgx", "cache"), ignore_errors=True)
                 if scenario == "clean":
                     shutil.rmtree(os.path.join(root, "public"), ignore_errors=True)
                     subprocess.run(["sync"], check=False)
@@ -100,6 +105,7 @@ def main():
     print(f"\n### {args.pages:,} pages, {args.runs} runs each (median)\n")
     print("| scenario | variant | wall (s) | peak RSS (MiB) | wall / plain |")
     print("|---|---|---:|---:|---:|")
+    # (highlight-warm's first run fills its cache; the median is warm.)
     for scenario in ["clean", "rebuild"]:
         plain = statistics.median(w for w, _ in results[(scenario, "plain")])
         for variant in VARIANTS:

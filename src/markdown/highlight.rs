@@ -13,6 +13,7 @@ use syntect::html::{
 use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
+use super::highlight_cache;
 use crate::project::{HighlightStyle, MarkdownConfig};
 
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
@@ -63,8 +64,18 @@ pub fn is_plain(lang: &str) -> bool {
 }
 
 /// The HTML of one code block in `lang`, or `None` when the language is
-/// unknown (the caller renders it plain and warns).
+/// unknown (the caller renders it plain and warns). Blocks seen before (in
+/// this process, or in the last build's cache) are not highlighted again.
 pub fn highlight(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
+    let style = match config.highlight_style {
+        HighlightStyle::Class => "class",
+        HighlightStyle::Inline => config.highlight_theme.as_str(),
+    };
+    let key = highlight_cache::key(&[lang, style, code]);
+    highlight_cache::get_or_make(key, || highlight_uncached(code, lang, config))
+}
+
+fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
     let syntax = syntax(lang)?;
     let lang_attr = tera::escape_html(lang);
     match config.highlight_style {

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 mod decorate;
 pub mod highlight;
+pub mod highlight_cache;
 
 use crate::content::github_heading_id;
 use crate::diagnostics::{Diagnostic, line_col};

@@ -61,6 +61,9 @@ pub fn write(project: &Project, site: RenderedSite, start: Instant) -> Result<Bu
     let files = site.files.len();
     let written = Instant::now();
     let write = output::write(&project.output_dir, site.files)?;
+    if project.config.markdown.highlight_code {
+        crate::markdown::highlight_cache::save();
+    }
     tracing::debug!("write: {} ms", written.elapsed().as_millis());
     Ok(BuildReport {
         pages: site.pages,
@@ -158,6 +161,9 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
         Vec::new()
     });
     lap(&mut clock, "load content");
+    if project.config.markdown.highlight_code {
+        crate::markdown::highlight_cache::load(&project.root);
+    }
     // Templates first: shortcodes in the Markdown render with them.
     let Some(mut templates) = Templates::load(project).map_err(|d| diags.extend(d.0)).ok() else {
         return Err(diags.into());
