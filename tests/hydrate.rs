@@ -90,6 +90,13 @@ fn check_hydration(browser: &Browser, base: &str) {
     assert_eq!(injected[2][1], json!("second"));
     assert!(injected[2][0].as_str().unwrap().starts_with("<script>"));
 
+    // Only `raw=true` inserts markup.
+    wait_state(browser, "rich", "ready");
+    let bold = browser.eval(
+        "const b = document.querySelector('.rich b.rich-bold'); return b ? b.textContent : null;",
+    );
+    assert_eq!(bold, json!("bold"));
+
     // A userId taken from the page's path, behind a `_redirects` rewrite.
     browser.goto(&format!("{base}/u/grace"));
     wait_state(browser, "profile", "ready");
