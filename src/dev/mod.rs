@@ -10,6 +10,7 @@
 //! used by `ssgx functions serve`).
 
 mod listen;
+mod log;
 mod proxy;
 pub mod reload;
 mod server;
@@ -22,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use tokio::sync::watch as state_watch;
 
@@ -30,6 +30,7 @@ use crate::error::Error;
 use crate::functions::{self, Runtime, RuntimeError, RuntimeOptions};
 use crate::project::{Overrides, Project};
 use crate::site::LiveSite;
+use log::{Logged, RequestLog};
 use reload::Hub;
 use snapshot::Snapshot;
 
@@ -334,7 +335,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     });
 
     if options.preview {
-        let files = built_files(&project)?;
+        let files = snapshot::built_files(&project)?;
         let snapshot = Snapshot::new(&project, files);
         for problem in &snapshot.rule_problems {
             tracing::warn!("{}: {}", problem.location(), problem.message);
@@ -379,34 +380,6 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     }
     eprintln!("Stopped.");
     Ok(())
-}
-
-/// The files of the output folder, for `ssgx serve`. Symlinks are kept
-/// as paths: serving checks that they stay inside the folder.
-fn built_files(project: &Project) -> Result<Vec<crate::output::OutputFile>, Error> {
-    let out = &project.output_dir;
-    if !out.join("index.html").is_file() && !out.join("404.html").is_file() {
-        return Err(Error::usage(
-            format!(
-                "{} has no built site to serve",
-                project.display_path(out).display()
-            ),
-            "run `ssgx build` first (or `ssgx dev` to build and serve in one go)",
-        ));
-    }
-    let files = walkdir::WalkDir::new(out)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_type().is_dir())
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(out).ok()?;
-            Some(crate::output::OutputFile {
-                path: crate::content::rel_string(rel),
-                contents: crate::output::Contents::Copy(e.path().to_path_buf()),
-            })
-        })
-        .collect();
-    Ok(files)
 }
 
 /// Starts the function runtime in the background (Rust functions compile
@@ -580,62 +553,6 @@ async fn serve_logged(State(dev): State<Arc<Dev>>, request: Request) -> Response
         });
     }
     response
-}
-
-/// One request, as the log shows it.
-struct Logged {
-    method: axum::http::Method,
-    path: String,
-    status: StatusCode,
-    elapsed: Duration,
-}
-
-impl std::fmt::Display for Logged {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mark = if self.status.is_server_error() || self.status == StatusCode::NOT_FOUND {
-            "!"
-        } else {
-            " "
-        };
-        write!(
-            f,
-            "{mark} {} {} {} {} ms",
-            self.method,
-            self.path,
-            self.status.as_u16(),
-            self.elapsed.as_millis()
-        )
-    }
-}
-
-/// The request log, written by its own thread: a busy server does not
-/// wait on the terminal, and lines that pile up go out in one write.
-struct RequestLog(std::sync::mpsc::Sender<Logged>);
-
-impl RequestLog {
-    fn start() -> RequestLog {
-        let (tx, rx) = std::sync::mpsc::channel::<Logged>();
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let stderr = std::io::stderr();
-            while let Ok(first) = rx.recv() {
-                // Let a busy moment's lines gather: one wake-up and one
-                // write for many requests, still immediate to a person.
-                std::thread::sleep(std::time::Duration::from_millis(10));
-                let mut out = std::io::BufWriter::new(stderr.lock());
-                let _ = writeln!(out, "{first}");
-                for more in rx.try_iter().take(100_000) {
-                    let _ = writeln!(out, "{more}");
-                }
-                let _ = out.flush();
-            }
-        });
-        RequestLog(tx)
-    }
-
-    fn line(&self, line: Logged) {
-        let _ = self.0.send(line);
-    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 
 use crate::diagnostics::Diagnostic;
+use crate::error::Error;
 use crate::netlify::Rules;
 use crate::output::{Contents, OutputFile};
 use crate::project::Project;
@@ -165,4 +166,32 @@ impl Snapshot {
         changed.sort();
         changed
     }
+}
+
+/// The files of the output folder, for `ssgx serve`. Symlinks are kept
+/// as paths: serving checks that they stay inside the folder.
+pub fn built_files(project: &Project) -> Result<Vec<crate::output::OutputFile>, Error> {
+    let out = &project.output_dir;
+    if !out.join("index.html").is_file() && !out.join("404.html").is_file() {
+        return Err(Error::usage(
+            format!(
+                "{} has no built site to serve",
+                project.display_path(out).display()
+            ),
+            "run `ssgx build` first (or `ssgx dev` to build and serve in one go)",
+        ));
+    }
+    let files = walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(out).ok()?;
+            Some(crate::output::OutputFile {
+                path: crate::content::rel_string(rel),
+                contents: crate::output::Contents::Copy(e.path().to_path_buf()),
+            })
+        })
+        .collect();
+    Ok(files)
 }

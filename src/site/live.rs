@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use super::jobs::{self, Job, JobInput, Listing, RenderError};
 use super::statics;
 use super::{Prepared, RenderedSite, check_links_of, markdown_of, prepare};
+use super::{checks, inputs};
 use crate::content::{Item, Library, PageId, SourceFile, front_matter, rel_string};
 use crate::diagnostics::Diagnostics;
 use crate::error::Result;
@@ -237,7 +238,7 @@ impl LiveSite {
         if templates.names() != self.templates.names() {
             return None;
         }
-        if let Err(diags) = jobs::check_templates_exist(&self.library, &templates) {
+        if let Err(diags) = checks::check_templates_exist(&self.library, &templates) {
             return Some(Err(diags.into()));
         }
         let inputs = jobs::Inputs {
@@ -248,7 +249,7 @@ impl LiveSite {
         };
         let mut affected = Vec::new();
         for (j, job) in self.jobs.iter().enumerate() {
-            let Some(name) = jobs::template_of(job, &inputs) else {
+            let Some(name) = inputs::template_of(job, &inputs) else {
                 continue;
             };
             let uses = templates.dependencies(&name)?;
@@ -335,7 +336,7 @@ impl LiveSite {
                 let job = &self.jobs[j];
                 let (file, mut pages) = record_fetched_pages(|| match self.listings.get(&j) {
                     Some(input) => input.render(templates),
-                    None => jobs::job_input(job, &inputs).render(templates),
+                    None => inputs::job_input(job, &inputs).render(templates),
                 });
                 pages.extend(jobs::shown_pages(job, &inputs));
                 pages.sort_unstable();

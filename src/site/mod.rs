@@ -5,8 +5,10 @@
 //! Public surface: [`build`] (render and write) and [`render`] (render only,
 //! for `ssgx dev` and checks), with [`BuildReport`].
 
+mod checks;
 mod feeds;
 pub mod hydrate;
+mod inputs;
 mod jobs;
 mod live;
 mod paginate;
@@ -177,9 +179,9 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
         return Err(diags.into());
     };
     diags.into_result(())?;
-    jobs::check_templates_exist(&library, &templates)?;
-    jobs::check_feed_templates(project, &templates)?;
-    jobs::check_highlight_themes(project)?;
+    checks::check_templates_exist(&library, &templates)?;
+    checks::check_feed_templates(project, &templates)?;
+    checks::check_highlight_themes(project)?;
     if !keep_sources {
         library.release_sources();
     }
