@@ -372,3 +372,32 @@ fn search_index_and_the_themes_search_box() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn minified_pages_keep_code_and_lose_indentation() {
+    let dir = copy_fixture("markdown-site");
+    let plain = build(dir.path());
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let before = read(dir.path().join("public/code/index.html"));
+    let config = dir.path().join("ssgx.toml");
+    std::fs::write(&config, format!("minify_html = true\n{}", read(&config))).unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = read(dir.path().join("public/code/index.html"));
+    assert!(
+        after.len() < before.len(),
+        "{} !< {}",
+        after.len(),
+        before.len()
+    );
+    assert!(!after.contains("\n  "), "indentation left:\n{after}");
+    // Code blocks are byte for byte the same.
+    let pre = |html: &str| -> Vec<String> {
+        html.split("<pre")
+            .skip(1)
+            .map(|p| p.split("</pre>").next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(pre(&before), pre(&after));
+    assert!(after.contains("“Quoted” – and…"));
+}

@@ -53,6 +53,8 @@ pub struct Config {
     pub generate_robots_txt: bool,
     /// Write `search_index.json` (and, in the built-in theme, a search box).
     pub build_search_index: bool,
+    /// Collapse white space and drop comments in the HTML pages.
+    pub minify_html: bool,
     /// How Markdown renders (`[markdown]`).
     pub markdown: MarkdownConfig,
     /// Free-form values for templates, as `config.extra`.
@@ -152,6 +154,7 @@ impl Default for Config {
             generate_sitemap: true,
             generate_robots_txt: true,
             build_search_index: false,
+            minify_html: false,
             markdown: MarkdownConfig::default(),
             extra: BTreeMap::new(),
         }

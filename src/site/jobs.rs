@@ -255,7 +255,11 @@ impl JobInput {
                 .render(template, context)
                 .map(|mut html| {
                     super::hydrate::link(&mut html, templates.base_path());
-                    OutputFile::bytes(file_for_url(path), html)
+                    let file = file_for_url(path);
+                    if templates.minify() && file.ends_with(".html") {
+                        html = super::minify::minify(&html);
+                    }
+                    OutputFile::bytes(file, html)
                 })
                 .map_err(|d| Box::new((source.clone(), d))),
         }

@@ -11,6 +11,7 @@ pub mod hydrate;
 mod inputs;
 mod jobs;
 mod live;
+mod minify;
 mod paginate;
 pub mod sass;
 mod statics;

@@ -46,6 +46,8 @@ pub struct Templates {
     origins: BTreeMap<String, Origin>,
     /// The path of the site's base URL, for links ssgx adds to pages.
     base_path: String,
+    /// Minify the HTML of rendered pages.
+    minify: bool,
 }
 
 impl Templates {
@@ -97,6 +99,7 @@ impl Templates {
             tera,
             origins,
             base_path: project.base_path(),
+            minify: project.config.minify_html,
         })
     }
 
@@ -109,6 +112,11 @@ impl Templates {
     /// The path part of the site's base URL (`""` at a domain's root).
     pub fn base_path(&self) -> &str {
         &self.base_path
+    }
+
+    /// Whether rendered pages are minified (`minify_html`).
+    pub fn minify(&self) -> bool {
+        self.minify
     }
 
     pub fn has(&self, name: &str) -> bool {
