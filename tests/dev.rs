@@ -712,7 +712,12 @@ fn function_compile_error_shows_in_the_overlay_until_fixed() {
     let mut dev = start_in(dir.path(), &["--port", "0"]);
     dev._dir = Some(dir);
     let c = client();
-    let first = c
+    // The first call waits for cargo's first build of `lambda_http`, which
+    // takes minutes on a clean CI machine: no short client timeout here.
+    let first = Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()
+        .unwrap()
         .get(format!("{}/.functions/rust-echo", dev.base))
         .send()
         .unwrap();
