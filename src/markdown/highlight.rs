@@ -4,7 +4,8 @@
 //! (light theme, dark theme under `prefers-color-scheme: dark`), or
 //! inline styles. Grammars and themes load once per process, on first use.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use syntect::highlighting::{Theme, ThemeSet};
 use syntect::html::{
@@ -69,9 +70,10 @@ pub fn is_plain(lang: &str) -> bool {
 pub fn highlight(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
     let style = match config.highlight_style {
         HighlightStyle::Class => "class",
-        HighlightStyle::Inline => config.highlight_theme.as_str(),
+        HighlightStyle::Inline => "inline",
     };
-    let key = highlight_cache::key(&[lang, style, code]);
+    let dark = config.highlight_theme_dark.as_deref().unwrap_or("");
+    let key = highlight_cache::key(&[lang, style, &config.highlight_theme, dark, code]);
     highlight_cache::get_or_make(key, || highlight_uncached(code, lang, config))
 }
 
@@ -97,12 +99,112 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
                     .parse_html_for_line_which_includes_newline(line)
                     .ok()?;
             }
+            let spans = prune(&generator.finalize(), &styled_classes(config));
             Some(format!(
-                "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{}</code></pre>\n",
-                generator.finalize()
+                "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}</code></pre>\n"
             ))
         }
     }
+}
+
+/// Compound class selectors: `.z-a.z-b` is `[z-a, z-b]`.
+type Compounds = Arc<Vec<Vec<String>>>;
+
+/// The compound class selectors of `syntax.css` for these themes (each
+/// `.z-a.z-b` of every selector, subject or ancestor), memoized.
+fn styled_classes(config: &MarkdownConfig) -> Compounds {
+    static MEMO: LazyLock<Mutex<HashMap<String, Compounds>>> = LazyLock::new(Mutex::default);
+    let key = format!(
+        "{}\n{}",
+        config.highlight_theme,
+        config.highlight_theme_dark.as_deref().unwrap_or("")
+    );
+    let mut memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    let entry = memo
+        .entry(key)
+        .or_insert_with(|| Arc::new(compounds(&stylesheet(config))));
+    Arc::clone(entry)
+}
+
+/// Every compound of class selectors in a stylesheet: `.z-a.z-b .z-c {`
+/// gives `[z-a, z-b]` and `[z-c]`.
+fn compounds(css: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut start = 0;
+    for (i, ch) in css.char_indices() {
+        match ch {
+            '{' => {
+                let selectors = &css[start..i];
+                for part in selectors.split([',', ' ', '\n', '\t', '>', '+', '~']) {
+                    let compound: Vec<String> = part
+                        .split('.')
+                        .filter(|c| c.starts_with("z-"))
+                        .map(|c| c.trim().to_string())
+                        .collect();
+                    if !compound.is_empty() && !out.contains(&compound) {
+                        out.push(compound);
+                    }
+                }
+                start = i + 1;
+            }
+            '}' | ';' => start = i + 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// syntect's class-based HTML has a span for every scope, each with every
+/// atom of the scope as a class (`z-meta z-function z-rust`), and most are
+/// styled by no rule of the themes. Keeping only the classes the
+/// stylesheet's selectors can match (all of one compound `.z-a.z-b`), and
+/// dropping spans left without any, renders the same and makes
+/// highlighted pages far smaller: a span no compound matches can match no
+/// selector, as subject or as ancestor.
+fn prune(html: &str, styled: &[Vec<String>]) -> String {
+    const OPEN: &str = "<span class=\"";
+    const CLOSE: &str = "</span>";
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut kept_stack: Vec<bool> = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix(OPEN)
+            && let Some(end) = after.find("\">")
+        {
+            let classes: Vec<&str> = after[..end].split(' ').collect();
+            let kept: Vec<&str> = classes
+                .iter()
+                .copied()
+                .filter(|class| {
+                    styled.iter().any(|compound| {
+                        compound.iter().any(|c| c == class)
+                            && compound.iter().all(|c| classes.contains(&c.as_str()))
+                    })
+                })
+                .collect();
+            if kept.is_empty() {
+                kept_stack.push(false);
+            } else {
+                out.push_str(OPEN);
+                out.push_str(&kept.join(" "));
+                out.push_str("\">");
+                kept_stack.push(true);
+            }
+            rest = &after[end + 2..];
+        } else if let Some(after) = rest.strip_prefix(CLOSE) {
+            if kept_stack.pop().unwrap_or(true) {
+                out.push_str(CLOSE);
+            }
+            rest = after;
+        } else {
+            out.push('<');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `syntax.css` for class-based highlighting: the light theme, then the
@@ -141,7 +243,9 @@ mod tests {
             ),
             "{html}"
         );
-        assert!(html.contains("z-keyword"), "{html}");
+        assert!(html.contains("z-storage"), "{html}");
+        // Classes no rule of the themes styles are left out.
+        assert!(!html.contains("z-rust"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
         for lang in ["toml", "ts", "sh", "js", "python", "yaml", "json"] {
             assert!(highlight("a = 1\n", lang, &config).is_some(), "{lang}");
@@ -151,6 +255,25 @@ mod tests {
         assert!(is_plain("text") && !is_plain("rust"));
         let css = stylesheet(&config);
         assert!(css.contains(".z-keyword") && css.contains("prefers-color-scheme: dark"));
+    }
+
+    #[test]
+    fn pruning_keeps_styled_classes_and_balanced_spans() {
+        let styled =
+            compounds(".z-string { color: red; }\n.z-keyword.z-x, .z-meta.z-y .z-string {}");
+        assert_eq!(
+            styled,
+            vec![
+                vec!["z-string"],
+                vec!["z-keyword", "z-x"],
+                vec!["z-meta", "z-y"]
+            ]
+        );
+        let html = r#"<span class="z-source z-x"><span class="z-keyword z-x">fn</span> <span class="z-meta"><span class="z-string z-quoted">&quot;a&lt;b&quot;</span></span></span>"#;
+        assert_eq!(
+            prune(html, &styled),
+            r#"<span class="z-keyword z-x">fn</span> <span class="z-string">&quot;a&lt;b&quot;</span>"#
+        );
     }
 
     #[test]
