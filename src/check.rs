@@ -91,7 +91,7 @@ pub fn run(project: &Project, options: &CheckOptions) -> Result<Report> {
                 Kind::Local(target) => {
                     report.internal += 1;
                     let target = resolve_relative(&page_url, &target);
-                    if let Some(reason) = local_problem(&target, &files, &rules, html) {
+                    if let Some(reason) = local_problem(&target, &files, &rules) {
                         report.broken.push(Broken {
                             page: page_url.clone(),
                             link,
@@ -192,7 +192,6 @@ fn local_problem(
     target: &str,
     files: &HashMap<String, Option<String>>,
     rules: &Rules,
-    this_page: &str,
 ) -> Option<String> {
     let (before_fragment, fragment) = match target.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -219,12 +218,7 @@ fn local_problem(
         return Some("no page or file of the site is there".to_string());
     };
     let fragment = fragment.filter(|f| !f.is_empty())?;
-    let html = if path.is_empty() {
-        Some(this_page)
-    } else {
-        files.get(&file).and_then(|t| t.as_deref())
-    };
-    let html = html?;
+    let html = files.get(&file).and_then(|t| t.as_deref())?;
     let decoded_fragment = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
     let has_id = html.contains(&format!("id=\"{decoded_fragment}\""))
         || html.contains(&format!("name=\"{decoded_fragment}\""));
