@@ -113,3 +113,20 @@ fn errors_name_the_file_line_and_shortcode() {
         "`function` is missing",
     );
 }
+
+#[test]
+fn shortcode_templates_can_link_with_get_url() {
+    let dir = copy_fixture("shortcodes-site");
+    std::fs::write(
+        dir.path().join("site/links.md"),
+        "+++\ntitle = \"Links\"\n+++\nSee {{ link(to=\"@/all.md#top\", text=\"all\") }} and {{ link(to=\"/files/a.pdf\", text=\"a\") }}.\n",
+    )
+    .unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = read(dir.path().join("public/links/index.html"));
+    assert!(
+        html.contains(r#"See <a class="link" href="/all/#top">all</a> and <a class="link" href="/files/a.pdf">a</a>."#),
+        "{html}"
+    );
+}

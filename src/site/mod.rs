@@ -171,12 +171,19 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     let Some(mut templates) = Templates::load(project).map_err(|d| diags.extend(d.0)).ok() else {
         return Err(diags.into());
     };
+    let sass = sass::compile(project).map_err(|d| diags.extend(d.0)).ok();
+    let asset_files = Arc::new(asset_files(project, sass.as_deref().unwrap_or_default()));
+    templates.register_links(Arc::new(SiteData::links_only(
+        project,
+        &library,
+        Arc::clone(&asset_files),
+    )));
     lap(&mut clock, "load templates");
     let markdown = render_markdown(project, &library, &templates)
         .map_err(|d| diags.extend(d.0))
         .ok();
     lap(&mut clock, "render markdown");
-    let Some((page_html, section_html)) = markdown else {
+    let (Some((page_html, section_html)), Some(sass)) = (markdown, sass) else {
         return Err(diags.into());
     };
     diags.into_result(())?;
@@ -195,8 +202,6 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     } else {
         (Vec::new(), Vec::new())
     };
-    let sass = sass::compile(project)?;
-    let asset_files = asset_files(project, &sass);
     let data = Arc::new(SiteData::build(
         project,
         &library,

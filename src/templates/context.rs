@@ -50,7 +50,7 @@ impl SiteData {
         page_html: Vec<Rendered>,
         section_html: Vec<Rendered>,
         taxonomies: Vec<Taxonomy>,
-        asset_files: AssetFiles,
+        asset_files: Arc<AssetFiles>,
     ) -> SiteData {
         let base = project.base_url.as_str();
         let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
@@ -80,7 +80,22 @@ impl SiteData {
             section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
             by_rel: lib.by_rel.clone(),
             taxonomies,
-            asset_files: Arc::new(asset_files),
+            asset_files,
+        }
+    }
+
+    /// What `get_url` and `get_hash` need, before any page is rendered:
+    /// each page's and section's permalink, and the site's files.
+    pub fn links_only(project: &Project, lib: &Library, asset_files: Arc<AssetFiles>) -> SiteData {
+        let base = project.base_url.as_str();
+        let link = |path: &str| json!({ "permalink": permalink(base, path) });
+        SiteData {
+            base_url: base.to_string(),
+            pages: lib.pages.iter().map(|p| link(&p.path)).collect(),
+            sections: lib.sections.iter().map(|s| link(&s.path)).collect(),
+            by_rel: lib.by_rel.clone(),
+            asset_files,
+            ..SiteData::default()
         }
     }
 

@@ -59,12 +59,18 @@ fn find(site: &SiteData, fname: &str, path: &str) -> tera::Result<Item> {
 }
 
 pub fn register_functions(tera: &mut Tera, site: Arc<SiteData>) {
-    tera.register_function("get_url", GetUrl(Arc::clone(&site)));
-    tera.register_function("get_hash", GetHash(Arc::clone(&site)));
+    register_link_functions(tera, Arc::clone(&site));
     tera.register_function("get_page", GetPage(Arc::clone(&site)));
     tera.register_function("get_section", GetSection(Arc::clone(&site)));
     tera.register_function("get_taxonomy", GetTaxonomy(Arc::clone(&site)));
     tera.register_function("get_taxonomy_url", GetTaxonomyUrl(site));
+}
+
+/// The functions that need the site's URLs and files but no rendered
+/// page: `get_url` and `get_hash`.
+pub fn register_link_functions(tera: &mut Tera, site: Arc<SiteData>) {
+    tera.register_function("get_url", GetUrl(Arc::clone(&site)));
+    tera.register_function("get_hash", GetHash(site));
 }
 
 pub fn register_filters(tera: &mut Tera) {

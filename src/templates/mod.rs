@@ -103,6 +103,17 @@ impl Templates {
         })
     }
 
+    /// Gives `get_url` and `get_hash` to templates and shortcodes before
+    /// any Markdown renders: `site` needs the pages' URLs and the site's
+    /// files, not their HTML ([`SiteData::links_only`]).
+    pub fn register_links(&mut self, site: Arc<SiteData>) {
+        functions::register_link_functions(&mut self.tera, site);
+        // The shortcodes' copy of the set is taken again, with them.
+        let names: Vec<String> = self.origins.keys().cloned().collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        shortcode::register(&mut self.tera, &names);
+    }
+
     /// Makes the site's data available to the global functions
     /// (`get_page`, `get_section`, `get_url`, `get_taxonomy`, ...).
     pub fn register_site(&mut self, site: Arc<SiteData>) {
