@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::netlify::{RequestFacts, Rules};
+use crate::netlify::{RequestFacts, Resolved, Rules, resolve_static};
 use crate::output::Contents;
 use crate::project::Project;
 use crate::site;
@@ -225,19 +225,13 @@ fn local_problem(
     (!has_id).then(|| format!("the page has no element with id `{decoded_fragment}`"))
 }
 
-/// The output file a path is served from, as the dev server finds it.
+/// The output file a path is served from, as Netlify finds it (a folder
+/// without its slash arrives at its index through the slash redirect).
 fn resolve_file(path: &str, files: &HashMap<String, Option<String>>) -> Option<String> {
-    let rel = path.trim_start_matches('/');
-    let candidates = if rel.is_empty() || rel.ends_with('/') {
-        vec![format!("{rel}index.html")]
-    } else {
-        vec![
-            rel.to_string(),
-            format!("{rel}/index.html"),
-            format!("{rel}.html"),
-        ]
-    };
-    candidates.into_iter().find(|c| files.contains_key(c))
+    match resolve_static(path, |p| files.contains_key(p))? {
+        Resolved::File(file) => Some(file),
+        Resolved::AddSlash => Some(format!("{}/index.html", path.trim_matches('/'))),
+    }
 }
 
 /// The `href` and `src` values of an HTML page, entities decoded.

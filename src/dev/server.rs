@@ -17,18 +17,11 @@ use super::reload;
 use super::snapshot::Snapshot;
 use crate::functions::MAX_BODY_BYTES;
 use crate::functions::serve as function_http;
-use crate::netlify::RequestFacts;
 use crate::netlify::redirects::Matched;
+use crate::netlify::{RequestFacts, Resolved, resolve_static};
 
 /// Netlify's default for static responses: always revalidate.
 const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
-
-/// Where a static path leads.
-enum Resolved {
-    File(String),
-    /// `/dir` where `dir/index.html` exists: Netlify redirects to `/dir/`.
-    AddSlash,
-}
 
 pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
     let Some(path) = safe_path(request.uri().path()) else {
@@ -169,19 +162,7 @@ fn too_large(headers: &HeaderMap) -> bool {
 }
 
 fn resolve(snapshot: &Snapshot, path: &str) -> Option<Resolved> {
-    let rel = path.trim_start_matches('/');
-    if rel.is_empty() || rel.ends_with('/') {
-        let index = format!("{rel}index.html");
-        return snapshot.has(&index).then_some(Resolved::File(index));
-    }
-    if snapshot.has(rel) {
-        return Some(Resolved::File(rel.to_string()));
-    }
-    if snapshot.has(&format!("{rel}/index.html")) {
-        return Some(Resolved::AddSlash);
-    }
-    let html = format!("{rel}.html");
-    snapshot.has(&html).then_some(Resolved::File(html))
+    resolve_static(path, |p| snapshot.has(p))
 }
 
 async fn apply_rule(

@@ -17,6 +17,35 @@ use crate::project::NetlifyToml;
 pub use headers::Headers;
 pub use redirects::{Redirects, RequestFacts};
 
+/// Where a static path leads on Netlify's CDN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// This output file answers.
+    File(String),
+    /// `/dir` where `dir/index.html` exists: Netlify redirects to `/dir/`.
+    AddSlash,
+}
+
+/// Netlify's index and pretty-URL resolution of a request path over the
+/// site's files (`has` says whether an output path exists): `/dir/` →
+/// `dir/index.html`, `/page` → `page`, `/dir` → a slash redirect, then
+/// `/page` → `page.html`.
+pub fn resolve_static(path: &str, has: impl Fn(&str) -> bool) -> Option<Resolved> {
+    let rel = path.trim_start_matches('/');
+    if rel.is_empty() || rel.ends_with('/') {
+        let index = format!("{rel}index.html");
+        return has(&index).then_some(Resolved::File(index));
+    }
+    if has(rel) {
+        return Some(Resolved::File(rel.to_string()));
+    }
+    if has(&format!("{rel}/index.html")) {
+        return Some(Resolved::AddSlash);
+    }
+    let html = format!("{rel}.html");
+    has(&html).then_some(Resolved::File(html))
+}
+
 /// The redirect and header rules of a site.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {

@@ -39,7 +39,7 @@ pub fn file_for_url(path: &str) -> String {
 
 /// A minimal page that sends the browser on (section `redirect_to`).
 fn redirect_page(to: &str) -> String {
-    let to = tera::escape_html(to).replace("&#x2F;", "/");
+    let to = crate::templates::escape_html(to);
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Redirect</title>\
          <link rel=\"canonical\" href=\"{to}\"><meta http-equiv=\"refresh\" content=\"0; url={to}\">\

@@ -14,6 +14,7 @@
 
 use serde_json::{Map, Value};
 
+use super::escape_html;
 use crate::markdown::render_fragment;
 
 const ARGS: &[&str] = &[
@@ -189,22 +190,18 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
         class.push(' ');
         class.push_str(extra);
     }
-    let mut html = format!("<{tag} class=\"{}\"", escape(&class));
+    let mut html = format!("<{tag} class=\"{}\"", escape_html(&class));
     for (name, value) in attrs {
         if value.is_empty() && matches!(name, "data-ssgx-raw" | "data-ssgx-lazy") {
             html.push_str(&format!(" {name}"));
         } else {
-            html.push_str(&format!(" {name}=\"{}\"", escape(&value)));
+            html.push_str(&format!(" {name}=\"{}\"", escape_html(&value)));
         }
     }
     html.push('>');
     html.push_str(fallback_html.trim_end());
     html.push_str(&format!("</{tag}>"));
     Ok(html)
-}
-
-fn escape(s: &str) -> String {
-    tera::escape_html(s).replace("&#x2F;", "/")
 }
 
 #[cfg(test)]

@@ -224,7 +224,7 @@ impl Templates {
 /// Escapes what HTML text and quoted attributes need, and no more: Tera's
 /// own escaper also turns `/` into `&#x2F;`, which makes every URL in a
 /// page unreadable without making anything safer.
-fn escape_html(input: &str) -> String {
+pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
     for ch in input.chars() {
         match ch {
