@@ -182,10 +182,9 @@ fn markdown_options_and_highlighting() {
         // Anchor links, smart punctuation.
         r##"<h2 id="setup"><a class="anchor" href="#setup" aria-label="Link to this heading">#</a>Setup</h2>"##,
         "<p>“Quoted” – and…</p>",
-        // Highlighted with classes; TOML comes from the extra grammars.
+        // Highlighted with classes, one span per token.
         r#"<pre class="ssgx-code z-code" data-lang="rust"><code class="language-rust">"#,
-        // Only classes the themes style are kept (no `z-rust` on every span).
-        r#"<span class="z-storage z-type">fn</span>"#,
+        r#"<span class="z-keyword">fn</span>"#,
         "&lt;hi&gt;",
         r#"<pre class="ssgx-code z-code" data-lang="toml">"#,
         // Unknown and missing languages stay plain.
@@ -230,7 +229,7 @@ fn unknown_highlight_theme_is_an_error_in_the_config() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("InspiredGitHub"), "{}", run.stderr);
+    assert!(run.stderr.contains("github-light"), "{}", run.stderr);
 }
 
 #[test]

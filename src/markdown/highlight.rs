@@ -1,59 +1,100 @@
-//! Syntax highlighting of fenced code blocks at build time, with syntect
-//! and the extra grammars of `two-face` (TOML, TypeScript, Dockerfile and
-//! the rest of bat's set). Class-based output with a generated stylesheet
-//! (light theme, dark theme under `prefers-color-scheme: dark`), or
-//! inline styles. Grammars and themes load once per process, on first use.
+//! Syntax highlighting of fenced code blocks at build time, with
+//! tree-sitter grammars and themes from `arborium`. Class-based output (one
+//! `z-keyword`, `z-string`, ... span per token, and a generated stylesheet
+//! with the light theme and the dark one under `prefers-color-scheme:
+//! dark`), or inline styles. Grammars compile once per process, on first
+//! use, and are shared by the build's threads.
+//!
+//! Why tree-sitter rather than syntect: on the benchmark corpus syntect
+//! parsed 20–40 µs a line and made highlighting cost more than the rest of
+//! the build together (benches/RESULTS.md); these grammars parse the same
+//! blocks in a third to a half of that time.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::fmt::Write as _;
+use std::sync::{Arc, LazyLock};
 
-use syntect::highlighting::{Theme, ThemeSet};
-use syntect::html::{ClassStyle, css_for_theme_with_class_style, highlighted_html_for_string};
-use syntect::parsing::{
-    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
-};
-use syntect::util::LinesWithEndings;
+use arborium::theme::{Style, Theme};
+use arborium::{Config, GrammarStore, Highlighter};
+use arborium_highlight::spans_to_flat_tokens;
+use arborium_theme::highlights::{HIGHLIGHTS, tag_to_name};
 
 use super::highlight_cache;
 use crate::project::{HighlightStyle, MarkdownConfig};
 
-static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
-static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
-
-/// Classes are prefixed so they never meet a theme's own.
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "z-" };
+/// Classes are prefixed so they never meet a theme's own: `z-keyword`.
+const CLASS_PREFIX: &str = "z";
 
 /// The stylesheet written beside the site when highlighting uses classes.
 pub const STYLESHEET: &str = "syntax.css";
 
+static GRAMMARS: LazyLock<Arc<GrammarStore>> = LazyLock::new(|| Arc::new(GrammarStore::new()));
+
+thread_local! {
+    /// A parser per thread; the compiled grammars are shared.
+    static HIGHLIGHTER: RefCell<Highlighter> = RefCell::new(Highlighter::with_store_and_config(
+        Arc::clone(&GRAMMARS),
+        Config::default(),
+    ));
+}
+
+/// The built-in themes by the name ssgx.toml uses (`github-light`).
+static THEMES: LazyLock<Vec<(String, Theme)>> = LazyLock::new(|| {
+    arborium::theme::builtin::all()
+        .into_iter()
+        .map(|theme| (slug(&theme.name), theme))
+        .collect()
+});
+
+/// `Catppuccin Frappé` is `catppuccin-frappe`.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        let ch = match ch {
+            'é' | 'è' | 'ê' | 'É' => 'e',
+            c => c.to_ascii_lowercase(),
+        };
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
 /// The theme names ssgx knows, for error messages.
 pub fn theme_names() -> Vec<String> {
-    THEMES.themes.keys().cloned().collect()
+    THEMES.iter().map(|(name, _)| name.clone()).collect()
 }
 
-/// The theme of this name, if there is one.
+/// The theme of this name (`github-light`, or as the theme spells it,
+/// `GitHub Light`), if there is one.
 pub fn theme(name: &str) -> Option<&'static Theme> {
-    THEMES.themes.get(name)
+    let wanted = slug(name);
+    THEMES
+        .iter()
+        .find(|(slug, _)| *slug == wanted)
+        .map(|(_, theme)| theme)
 }
 
-fn syntax(lang: &str) -> Option<&'static SyntaxReference> {
-    let set = &*SYNTAXES;
-    set.find_syntax_by_token(lang).or_else(|| {
-        // Names people write that the grammars spell otherwise.
-        let alias = match lang.to_ascii_lowercase().as_str() {
-            "shell" | "console" | "zsh" => "bash",
-            "js" | "jsx" | "mjs" | "cjs" => "javascript",
-            "ts" | "tsx" => "typescript",
-            "yml" => "yaml",
-            "rs" => "rust",
-            "py" => "python",
-            "md" => "markdown",
-            // Tera's syntax is Jinja2's.
-            "tera" => "html.j2",
-            _ => return None,
-        };
-        set.find_syntax_by_token(alias)
-    })
+/// The grammar's name for `lang`, trying the names people write that the
+/// grammars spell otherwise; `None` when there is no grammar.
+fn grammar_name(lang: &str) -> Option<String> {
+    let lower = lang.to_ascii_lowercase();
+    if GRAMMARS.get(&lower).is_some() {
+        return Some(lower);
+    }
+    let alias = match lower.as_str() {
+        "console" | "shellsession" | "shell-session" | "bash-session" => "bash",
+        "tera" | "html.j2" => "jinja2",
+        "yml" => "yaml",
+        "javascriptreact" => "javascript",
+        "typescriptreact" => "tsx",
+        _ => return None,
+    };
+    GRAMMARS.get(alias).map(|_| alias.to_string())
 }
 
 /// Whether `lang` asks for no highlighting at all (`text`, `plain`, ...).
@@ -78,84 +119,53 @@ pub fn highlight(code: &str, lang: &str, config: &MarkdownConfig) -> Option<Stri
 }
 
 fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
-    let syntax = syntax(lang)?;
-    let lang_attr = tera::escape_html(lang);
+    let grammar = grammar_name(lang)?;
+    let spans = HIGHLIGHTER.with(|cell| {
+        let mut highlighter = cell.borrow_mut();
+        highlighter.highlight_spans(&grammar, code).ok()
+    })?;
+    let spans = token_spans(code, spans);
+    // The highlighter drops the block's final newline; code blocks keep it.
+    let newlines = &code[code.trim_end_matches('\n').len()..];
+    let lang_attr = crate::templates::escape_html(lang);
     match config.highlight_style {
+        HighlightStyle::Class => Some(format!(
+            "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
+        )),
         HighlightStyle::Inline => {
             let theme = theme(&config.highlight_theme)?;
-            let html = highlighted_html_for_string(code, &SYNTAXES, syntax, theme).ok()?;
-            // syntect writes `<pre style="...">`; mark it for CSS and the language.
-            Some(html.replacen(
-                "<pre ",
-                &format!("<pre class=\"ssgx-code\" data-lang=\"{lang_attr}\" "),
-                1,
-            ))
-        }
-        HighlightStyle::Class => {
-            let spans = classed_spans(code, syntax, &styled_classes(config))?;
+            let spans = inline_styles(&spans, theme);
+            let pre_style = block_style(theme);
             Some(format!(
-                "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}</code></pre>\n"
+                "<pre class=\"ssgx-code\" data-lang=\"{lang_attr}\" style=\"{pre_style}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
             ))
         }
     }
 }
 
-/// The class-based HTML of `code`: syntect's parse, written straight to
-/// spans that carry only the classes the stylesheet can match (see
-/// [`Styled`]); a scope with none gets no span at all. Doing this here,
-/// rather than through syntect's `ClassedHTMLGenerator` and pruning its
-/// output, skips a span and a class list for every scope, which was a
-/// quarter of the cost of highlighting.
-fn classed_spans(code: &str, syntax: &SyntaxReference, styled: &Styled) -> Option<String> {
-    let mut state = ParseState::new(syntax);
-    let mut scopes = ScopeStack::new();
+/// One `<span class="z-keyword">` per token (the innermost capture wins,
+/// neighbours of one class are merged), the text between them escaped.
+fn token_spans(code: &str, spans: Vec<arborium::advanced::Span>) -> String {
     let mut out = String::with_capacity(code.len() * 2);
-    // For each scope on the stack: whether it opened a span.
-    let mut opened: Vec<bool> = Vec::new();
-    // Where the newest span began, while no text has followed it: a span
-    // closed right away is dropped, as syntect does.
-    let mut empty_span: Option<usize> = None;
-    for line in LinesWithEndings::from(code) {
-        let ops = state.parse_line(line, &SYNTAXES).ok()?;
-        let mut written = 0;
-        for (at, op) in &ops {
-            if *at > written {
-                escape_html_body(&mut out, &line[written..*at]);
-                written = *at;
-                empty_span = None;
-            }
-            scopes
-                .apply_with_hook(op, |op, _| match op {
-                    BasicScopeStackOp::Push(scope) => match styled.classes_of(scope) {
-                        Some(classes) => {
-                            empty_span = Some(out.len());
-                            out.push_str("<span class=\"");
-                            out.push_str(&classes);
-                            out.push_str("\">");
-                            opened.push(true);
-                        }
-                        None => opened.push(false),
-                    },
-                    BasicScopeStackOp::Pop => {
-                        if opened.pop().unwrap_or(false) {
-                            match empty_span.take() {
-                                Some(start) => out.truncate(start),
-                                None => out.push_str("</span>"),
-                            }
-                        }
-                    }
-                })
-                .ok()?;
-        }
-        escape_html_body(&mut out, &line[written..]);
-        if written < line.len() {
-            empty_span = None;
-        }
-    }
-    for _ in opened.into_iter().filter(|open| *open) {
+    let mut written = 0;
+    for token in spans_to_flat_tokens(code, spans) {
+        let (start, end) = (token.start as usize, token.end as usize);
+        let (Some(before), Some(text), Some(name)) = (
+            code.get(written..start),
+            code.get(start..end),
+            tag_to_name(token.tag),
+        ) else {
+            continue;
+        };
+        escape_html_body(&mut out, before);
+        let _ = write!(out, "<span class=\"{CLASS_PREFIX}-{name}\">");
+        escape_html_body(&mut out, text);
         out.push_str("</span>");
+        written = end;
     }
-    Some(out)
+    // The highlighter leaves the final newlines out; the caller adds them.
+    escape_html_body(&mut out, code[written..].trim_end_matches('\n'));
+    out
 }
 
 fn escape_html_body(out: &mut String, text: &str) {
@@ -163,112 +173,148 @@ fn escape_html_body(out: &mut String, text: &str) {
     let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
 }
 
-/// Which classes of a scope the stylesheet of the configured themes can
-/// match. syntect names a scope by its atoms (`meta.function.rust` is
-/// `z-meta z-function z-rust`), and most atoms are styled by no rule:
-/// keeping only the classes of a compound selector (`.z-a.z-b`, subject or
-/// ancestor) all of whose classes the scope has renders the same and makes
-/// highlighted pages far smaller. Worked out once per scope.
-struct Styled {
-    /// `.z-a.z-b` is `[z-a, z-b]`.
-    compounds: Vec<Vec<String>>,
-    memo: RwLock<HashMap<Scope, Option<Arc<str>>>>,
-}
-
-impl Styled {
-    /// The `class` attribute for `scope`, or `None` when no rule can match it.
-    fn classes_of(&self, scope: Scope) -> Option<Arc<str>> {
-        if let Some(known) = self
-            .memo
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&scope)
-        {
-            return known.clone();
-        }
-        let classes: Vec<String> = scope
-            .build_string()
-            .split('.')
-            .map(|atom| format!("z-{atom}"))
-            .collect();
-        let kept: Vec<&str> = classes
-            .iter()
-            .filter(|class| {
-                self.compounds.iter().any(|compound| {
-                    compound.contains(class) && compound.iter().all(|c| classes.contains(c))
-                })
-            })
-            .map(String::as_str)
-            .collect();
-        let found = (!kept.is_empty()).then(|| Arc::from(kept.join(" ")));
-        self.memo
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(scope, found.clone());
-        found
+/// Class spans turned into `style` spans with the theme's declarations.
+fn inline_styles(html: &str, theme: &Theme) -> String {
+    let styles = slot_styles(theme);
+    let mut out = String::with_capacity(html.len());
+    let open = format!("<span class=\"{CLASS_PREFIX}-");
+    let mut rest = html;
+    while let Some(at) = rest.find(&open) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + open.len()..];
+        let Some(end) = after.find("\">") else {
+            break;
+        };
+        let declarations = styles
+            .get(&after[..end])
+            .map(|style| declarations(style, false))
+            .unwrap_or_default();
+        out.push_str("<span style=\"");
+        out.push_str(&declarations);
+        out.push_str("\">");
+        rest = &after[end + 2..];
     }
+    out.push_str(rest);
+    out
 }
 
-/// The [`Styled`] of these themes, made once.
-fn styled_classes(config: &MarkdownConfig) -> Arc<Styled> {
-    static MEMO: LazyLock<Mutex<HashMap<String, Arc<Styled>>>> = LazyLock::new(Mutex::default);
-    let key = format!(
-        "{}\n{}",
-        config.highlight_theme,
-        config.highlight_theme_dark.as_deref().unwrap_or("")
-    );
-    let mut memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
-    let entry = memo.entry(key).or_insert_with(|| {
-        Arc::new(Styled {
-            compounds: compounds(&stylesheet(config)),
-            memo: RwLock::default(),
-        })
-    });
-    Arc::clone(entry)
+fn block_style(theme: &Theme) -> String {
+    let mut style = String::new();
+    if let Some(bg) = &theme.background {
+        let _ = write!(style, "background-color:{};", bg.to_hex());
+    }
+    if let Some(fg) = &theme.foreground {
+        let _ = write!(style, "color:{};", fg.to_hex());
+    }
+    style
 }
 
-/// Every compound of class selectors in a stylesheet: `.z-a.z-b .z-c {`
-/// gives `[z-a, z-b]` and `[z-c]`.
-fn compounds(css: &str) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut start = 0;
-    for (i, ch) in css.char_indices() {
-        match ch {
-            '{' => {
-                let selectors = &css[start..i];
-                for part in selectors.split([',', ' ', '\n', '\t', '>', '+', '~']) {
-                    let compound: Vec<String> = part
-                        .split('.')
-                        .filter(|c| c.starts_with("z-"))
-                        .map(|c| c.trim().to_string())
-                        .collect();
-                    if !compound.is_empty() && !out.contains(&compound) {
-                        out.push(compound);
-                    }
-                }
-                start = i + 1;
-            }
-            '}' | ';' => start = i + 1,
-            _ => {}
+/// The style of each class the highlighter writes (`keyword`, `string`,
+/// ...): the first styled category of that class, or its parent's, as
+/// arborium's own stylesheets resolve them.
+fn slot_styles(theme: &Theme) -> HashMap<&'static str, &Style> {
+    let mut by_tag: HashMap<&'static str, &Style> = HashMap::new();
+    for (i, def) in HIGHLIGHTS.iter().enumerate() {
+        if !def.tag.is_empty() && !theme.styles[i].is_empty() {
+            by_tag.entry(def.tag).or_insert(&theme.styles[i]);
+        }
+    }
+    let mut out = HashMap::new();
+    for def in HIGHLIGHTS {
+        let Some(name) = tag_to_name(def.tag) else {
+            continue;
+        };
+        let style = by_tag
+            .get(def.tag)
+            .or_else(|| by_tag.get(def.parent_tag))
+            .copied();
+        if let Some(style) = style {
+            out.entry(name).or_insert(style);
         }
     }
     out
+}
+
+/// CSS declarations for a style. `reset` spells out the defaults too, so a
+/// dark rule fully replaces the light one it overrides.
+fn declarations(style: &Style, reset: bool) -> String {
+    let mut out = String::new();
+    match &style.fg {
+        Some(fg) => {
+            let _ = write!(out, "color:{};", fg.to_hex());
+        }
+        None if reset => out.push_str("color:inherit;"),
+        None => {}
+    }
+    match &style.bg {
+        Some(bg) => {
+            let _ = write!(out, "background-color:{};", bg.to_hex());
+        }
+        None if reset => out.push_str("background-color:transparent;"),
+        None => {}
+    }
+    let m = &style.modifiers;
+    if m.bold {
+        out.push_str("font-weight:bold;");
+    } else if reset {
+        out.push_str("font-weight:inherit;");
+    }
+    if m.italic {
+        out.push_str("font-style:italic;");
+    } else if reset {
+        out.push_str("font-style:inherit;");
+    }
+    let lines: Vec<&str> = [
+        (m.underline, "underline"),
+        (m.strikethrough, "line-through"),
+    ]
+    .into_iter()
+    .filter_map(|(on, line)| on.then_some(line))
+    .collect();
+    if !lines.is_empty() {
+        let _ = write!(out, "text-decoration:{};", lines.join(" "));
+    } else if reset {
+        out.push_str("text-decoration:none;");
+    }
+    out
+}
+
+/// The rules of one theme: the block, then a rule per styled class.
+/// `reset` also writes a rule for the classes this theme leaves unstyled
+/// but `other` styles.
+fn theme_rules(theme: &Theme, other: Option<&Theme>) -> String {
+    let mut css = String::new();
+    let _ = writeln!(css, ".{CLASS_PREFIX}-code {{ {} }}", block_style(theme));
+    let own = slot_styles(theme);
+    let mut names: Vec<&str> = own.keys().copied().collect();
+    if let Some(other) = other {
+        names.extend(slot_styles(other).into_keys());
+    }
+    names.sort_unstable();
+    names.dedup();
+    let plain = Style::new();
+    for name in names {
+        let style = own.get(name).copied().unwrap_or(&plain);
+        let _ = writeln!(
+            css,
+            ".{CLASS_PREFIX}-{name} {{ {} }}",
+            declarations(style, other.is_some())
+        );
+    }
+    css
 }
 
 /// `syntax.css` for class-based highlighting: the light theme, then the
 /// dark one for readers who prefer it.
 pub fn stylesheet(config: &MarkdownConfig) -> String {
     let mut css = String::from("/* Code highlighting, generated by ssgx. */\n");
-    if let Some(light) = theme(&config.highlight_theme)
-        && let Ok(rules) = css_for_theme_with_class_style(light, CLASS_STYLE)
-    {
-        css.push_str(&rules);
+    let light = theme(&config.highlight_theme);
+    if let Some(light) = light {
+        css.push_str(&theme_rules(light, None));
     }
-    if let Some(dark) = config.highlight_theme_dark.as_deref().and_then(theme)
-        && let Ok(rules) = css_for_theme_with_class_style(dark, CLASS_STYLE)
-    {
+    if let Some(dark) = config.highlight_theme_dark.as_deref().and_then(theme) {
         css.push_str("@media (prefers-color-scheme: dark) {\n");
-        css.push_str(&rules);
+        css.push_str(&theme_rules(dark, light));
         css.push_str("}\n");
     }
     css
@@ -278,97 +324,90 @@ pub fn stylesheet(config: &MarkdownConfig) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn known_languages_get_classes_and_unknown_none() {
-        let config = MarkdownConfig {
+    fn config() -> MarkdownConfig {
+        MarkdownConfig {
             highlight_code: true,
             ..MarkdownConfig::default()
-        };
-        let html = highlight("let x = \"<b>\";\n", "rust", &config).unwrap();
+        }
+    }
+
+    #[test]
+    fn known_languages_get_classes_and_unknown_none() {
+        let config = config();
+        let html = highlight("fn main() { let x = \"<b>\"; }\n", "rust", &config).unwrap();
         assert!(
             html.starts_with(
                 "<pre class=\"ssgx-code z-code\" data-lang=\"rust\"><code class=\"language-rust\">"
             ),
             "{html}"
         );
-        assert!(html.contains("z-storage"), "{html}");
-        // Classes no rule of the themes styles are left out.
-        assert!(!html.contains("z-rust"), "{html}");
+        assert!(
+            html.contains("<span class=\"z-keyword\">fn</span>"),
+            "{html}"
+        );
         assert!(html.contains("&lt;b&gt;"), "{html}");
-        for lang in ["toml", "ts", "sh", "js", "python", "yaml", "json"] {
+        // The block's final newline is kept.
+        assert!(html.ends_with("</span>\n</code></pre>\n"), "{html}");
+        for lang in [
+            "toml", "ts", "sh", "js", "python", "yaml", "json", "console",
+        ] {
             assert!(highlight("a = 1\n", lang, &config).is_some(), "{lang}");
         }
         assert!(highlight("x\n", "no-such-language", &config).is_none());
         assert!(highlight("{{ x }}\n", "tera", &config).is_some());
         assert!(is_plain("text") && !is_plain("rust"));
-        let css = stylesheet(&config);
-        assert!(css.contains(".z-keyword") && css.contains("prefers-color-scheme: dark"));
     }
 
     #[test]
-    fn only_styled_classes_are_kept_and_spans_balance() {
-        let styled = Styled {
-            compounds: compounds(
-                ".z-string { color: red; }\n.z-keyword.z-x, .z-meta.z-y .z-string {}",
-            ),
-            memo: RwLock::default(),
-        };
-        assert_eq!(
-            styled.compounds,
-            vec![
-                vec!["z-string"],
-                vec!["z-keyword", "z-x"],
-                vec!["z-meta", "z-y"]
-            ]
+    fn stylesheet_has_both_themes_and_dark_resets_light() {
+        let css = stylesheet(&config());
+        assert!(css.contains(".z-keyword {"), "{css}");
+        let (light, dark) = css
+            .split_once("@media (prefers-color-scheme: dark)")
+            .unwrap();
+        assert!(
+            light.contains(".z-code { background-color:#ffffff;"),
+            "{light}"
         );
-        let scope = |s: &str| Scope::new(s).unwrap();
-        assert_eq!(
-            styled.classes_of(scope("string.quoted.double")).as_deref(),
-            Some("z-string")
+        assert!(
+            dark.contains(".z-code { background-color:#0d1117;"),
+            "{dark}"
         );
-        assert_eq!(
-            styled.classes_of(scope("keyword.x.other")).as_deref(),
-            Some("z-keyword z-x")
-        );
-        // `z-keyword` alone matches no compound; neither does `z-y` alone.
-        assert_eq!(styled.classes_of(scope("keyword.other")), None);
-        assert_eq!(
-            styled.classes_of(scope("meta.y")).as_deref(),
-            Some("z-meta z-y")
-        );
-        assert_eq!(styled.classes_of(scope("source.rust")), None);
+        // Every dark rule spells out all its properties.
+        for rule in dark
+            .lines()
+            .filter(|l| l.starts_with(".z-") && !l.starts_with(".z-code"))
+        {
+            assert!(
+                rule.contains("color:") && rule.contains("font-style:"),
+                "{rule}"
+            );
+        }
+    }
 
-        let config = MarkdownConfig {
-            highlight_code: true,
-            ..MarkdownConfig::default()
-        };
-        let styled = styled_classes(&config);
-        let rust = syntax("rust").unwrap();
-        let html = classed_spans("/* a\nb */ fn x() { \"<&>\" }\n", rust, &styled).unwrap();
-        assert_eq!(
-            html.matches("<span").count(),
-            html.matches("</span>").count(),
-            "{html}"
-        );
-        assert!(!html.contains("\"></span>"), "no empty spans: {html}");
-        assert!(html.contains("&lt;&amp;&gt;"), "{html}");
-        // The comment spans both lines inside one span.
-        assert!(html.starts_with("<span class=\"z-comment\">"), "{html}");
-        assert!(html.contains("</span> a\nb <span"), "{html}");
+    #[test]
+    fn theme_names_are_slugs_or_as_spelled() {
+        assert!(theme("github-light").is_some());
+        assert!(theme("GitHub Light").is_some());
+        assert!(theme("catppuccin-frappe").is_some());
+        assert!(theme("Neon").is_none());
+        assert!(theme_names().contains(&"rose-pine-moon".to_string()));
     }
 
     #[test]
     fn inline_style_uses_the_theme() {
         let config = MarkdownConfig {
-            highlight_code: true,
             highlight_style: HighlightStyle::Inline,
-            ..MarkdownConfig::default()
+            ..config()
         };
         let html = highlight("fn main() {}\n", "rust", &config).unwrap();
         assert!(
-            html.starts_with("<pre class=\"ssgx-code\" data-lang=\"rust\" style="),
+            html.starts_with(
+                "<pre class=\"ssgx-code\" data-lang=\"rust\" style=\"background-color:#ffffff;"
+            ),
             "{html}"
         );
-        assert!(html.contains("style=\"color:"), "{html}");
+        assert!(html.contains("<span style=\"color:"), "{html}");
+        assert!(!html.contains("class=\"z-"), "{html}");
     }
 }

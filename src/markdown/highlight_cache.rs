@@ -1,6 +1,6 @@
 //! Highlighted code blocks kept between builds. Highlighting is the one
-//! costly step of rendering Markdown (syntect parses a few hundred
-//! kilobytes of code a second), and code rarely changes between builds:
+//! costly step of rendering Markdown (a few microseconds a line, far more
+//! on code its grammar cannot parse), and code rarely changes between builds:
 //! each block's HTML is kept by a hash of its language, settings and
 //! text, in memory for the life of the process (`ssgx dev`) and in
 //! `.ssgx/cache/` between builds. Only the blocks a build used are saved,

@@ -92,8 +92,8 @@ impl Default for MarkdownConfig {
         MarkdownConfig {
             highlight_code: false,
             highlight_style: HighlightStyle::Class,
-            highlight_theme: "InspiredGitHub".to_string(),
-            highlight_theme_dark: Some("base16-ocean.dark".to_string()),
+            highlight_theme: "github-light".to_string(),
+            highlight_theme_dark: Some("github-dark".to_string()),
             smart_punctuation: false,
             math: false,
             insert_anchor_links: AnchorLinks::None,
