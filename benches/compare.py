@@ -8,8 +8,12 @@ that the three builds make the same set of HTML files, then runs the tools
 alternately (ssgx, hugo, eleventy, ssgx, ...) and reports median wall time
 and peak RSS (from wait4's rusage) with ratios to Hugo. Two scenarios:
 
-  clean   the output folder is deleted before each run (not timed): a fresh
-          CI checkout, as on Netlify.
+  clean   the output folder is missing (moved aside before each run, not
+          timed, and deleted after the last): a fresh CI checkout, as on
+          Netlify. Not deleted before each run: on this disk (ext4 without
+          a journal) creating files within ~30 s of deleting thousands
+          makes the kernel check every recently freed inode, and the
+          deletion, not the build, set the time.
   rebuild the previous run's output is left in place: a local rebuild.
 
 Use --ssgx to pick the binary (default target/release/ssgx; build it with
@@ -92,12 +96,17 @@ def main():
     print(f"corpus: {args.pages} pages; every tool made the same {len(reference)} HTML files")
 
     scenarios = ["clean", "rebuild"] if args.scenario == "both" else [args.scenario]
+    trash = os.path.join(work, "trash")
+    shutil.rmtree(trash, ignore_errors=True)
+    os.makedirs(trash)
     for scenario in scenarios:
         results = {name: [] for name in tools}
         for _ in range(args.runs):
             for name, (cmd, cwd, out) in tools.items():
                 if scenario == "clean":
-                    shutil.rmtree(os.path.join(cwd, out), ignore_errors=True)
+                    output = os.path.join(cwd, out)
+                    if os.path.isdir(output):
+                        os.rename(output, os.path.join(trash, str(len(os.listdir(trash)))))
                     subprocess.run(["sync"])
                 results[name].append(run(cmd, cwd))
         hugo_wall = statistics.median(w for w, _ in results["hugo"]) if "hugo" in results else None
@@ -111,6 +120,7 @@ def main():
             rr = f"{rss / hugo_rss:.3f}" if hugo_rss else "-"
             runs = " ".join(f"{w:.2f}" for w, _ in rs)
             print(f"{name:<10} {wall:>8.3f} {rss:>9.1f} {wr:>10} {rr:>9}   {runs}")
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 if __name__ == "__main__":
