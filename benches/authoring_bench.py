@@ -15,6 +15,10 @@ peak RSS with ratios to the plain build:
              (.ssgx/cache/) deleted before each run (not timed): a first
              build, or a fresh checkout
   highlight-warm  the same with the cache of the previous run kept
+  valid-code-cold (with --valid-code; not part of the bar) highlight-cold
+             with each code line rewritten to be valid in its block's
+             language (the corpus writes `let x_1 = 2; // w` for all five,
+             which only Rust and JS parse; see valid_code())
 
 Scenarios: `clean` builds into a missing output folder, `rebuild` keeps
 the last build's output. For `clean`, the previous output is moved aside
@@ -42,7 +46,7 @@ from compare import run  # noqa: E402  (wall seconds, peak RSS MiB)
 VARIANTS = ["plain", "tags", "highlight-cold", "highlight-warm"]
 
 
-def prepare(pages):
+def prepare(pages, variants):
     corpus = os.path.join(HERE, "work", f"c{pages}", "ssgx")
     if not os.path.isdir(corpus):
         subprocess.run(
@@ -51,7 +55,7 @@ def prepare(pages):
             check=True,
         )
     base = os.path.join(HERE, "work", "authoring", str(pages))
-    for variant in VARIANTS:
+    for variant in variants:
         dest = os.path.join(base, variant)
         if os.path.isdir(os.path.join(dest, "site")):
             continue
@@ -66,10 +70,41 @@ def prepare(pages):
             html = open(page, encoding="utf-8").read()
             html = re.sub(r"\{% for t in page\.taxonomies\.tags %\}.*?\{% endfor %\}", "", html)
             open(page, "w", encoding="utf-8").write(html)
-        if variant.startswith("highlight"):
+        if variant.startswith("highlight") or variant.startswith("valid-code"):
             text += "\n[markdown]\nhighlight_code = true\n"
+        if variant.startswith("valid-code"):
+            valid_code(os.path.join(dest, "site"))
         open(config, "w", encoding="utf-8").write(text)
     return base
+
+
+LINE = re.compile(r"^let (\w+) = (\d+); // (\w+)$")
+VALID = {
+    "python": "{0} = {1}  # {2}",
+    "toml": "{0} = {1} # {2}",
+    "sh": "{0}={1} # {2}",
+}
+
+
+def valid_code(site):
+    """Rewrites the corpus's code lines (`let a_1 = 2; // w`) into the same
+    statement in the block's language where that is not already valid."""
+    fence = re.compile(r"(?ms)^```(\w+)\n(.*?)^```$")
+
+    def block(m):
+        template = VALID.get(m.group(1))
+        if template is None:
+            return m.group(0)
+        lines = [LINE.sub(lambda l: template.format(*l.groups()), line)
+                 for line in m.group(2).splitlines()]
+        return f"```{m.group(1)}\n" + "\n".join(lines) + "\n```"
+
+    for folder, _, files in os.walk(site):
+        for name in files:
+            if name.endswith(".md"):
+                path = os.path.join(folder, name)
+                text = open(path, encoding="utf-8").read()
+                open(path, "w", encoding="utf-8").write(fence.sub(block, text))
 
 
 def strip_tags(site):
@@ -90,8 +125,11 @@ def main():
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--ssgx", default=os.path.join(REPO, "target", "release", "ssgx"))
+    parser.add_argument("--valid-code", action="store_true",
+                        help="also time valid-code-cold (not part of the bar)")
     args = parser.parse_args()
-    base = prepare(args.pages)
+    variants = VARIANTS + (["valid-code-cold"] if args.valid_code else [])
+    base = prepare(args.pages, variants)
     ssgx = os.path.abspath(args.ssgx)
     results = {}
     # Outputs moved aside for `clean` runs, deleted at the end.
@@ -99,12 +137,12 @@ def main():
     shutil.rmtree(trash, ignore_errors=True)
     os.makedirs(trash)
     for scenario in ["clean", "rebuild"]:
-        for variant in VARIANTS:
+        for variant in variants:
             results[(scenario, variant)] = []
         for _ in range(args.runs):
-            for variant in VARIANTS:
+            for variant in variants:
                 root = os.path.join(base, variant)
-                if variant == "highlight-cold":
+                if variant.endswith("-cold"):
                     shutil.rmtree(os.path.join(root, ".ssgx", "cache"), ignore_errors=True)
                 if scenario == "clean":
                     public = os.path.join(root, "public")
@@ -121,14 +159,14 @@ def main():
     # (highlight-warm's first run fills its cache; the median is warm.)
     for scenario in ["clean", "rebuild"]:
         plain = statistics.median(w for w, _ in results[(scenario, "plain")])
-        for variant in VARIANTS:
+        for variant in variants:
             runs = results[(scenario, variant)]
             wall = statistics.median(w for w, _ in runs)
             rss = statistics.median(r for _, r in runs)
             print(f"| {scenario} | {variant} | {wall:.3f} | {rss:.1f} | **{wall / plain:.2f}** |")
     print()
     for scenario in ["clean", "rebuild"]:
-        for variant in VARIANTS:
+        for variant in variants:
             walls = " ".join(f"{w:.2f}" for w, _ in results[(scenario, variant)])
             print(f"{scenario} {variant}: {walls}")
 

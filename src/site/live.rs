@@ -57,6 +57,7 @@ impl LiveSite {
             page_heading_ids,
             section_heading_ids,
         } = prepare(&project, true)?;
+        let mut clock = std::time::Instant::now();
         let inputs = jobs::Inputs {
             project: &project,
             lib: &library,
@@ -72,6 +73,7 @@ impl LiveSite {
             _ => false,
         };
         let rendered = jobs::render_recording(&jobs, &inputs, keep)?;
+        super::lap(&mut clock, "render templates (recording what each shows)");
         let mut files = Vec::with_capacity(rendered.len());
         let mut shows = Vec::with_capacity(rendered.len());
         let mut listings = HashMap::new();
