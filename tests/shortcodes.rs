@@ -130,3 +130,56 @@ fn shortcode_templates_can_link_with_get_url() {
         "{html}"
     );
 }
+
+#[test]
+fn shortcode_templates_can_look_pages_up_without_their_bodies() {
+    let dir = copy_fixture("shortcodes-site");
+    let root = dir.path();
+    let config = read(root.join("ssgx.toml"));
+    std::fs::write(
+        root.join("ssgx.toml"),
+        format!("{config}\ntaxonomies = [{{ name = \"tags\" }}]\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("templates/shortcodes/card.html"),
+        concat!(
+            "{% set p = get_page(path=to) %}{% set home = get_section(path=\"_index.md\", metadata_only=true) %}",
+            "{% set tags = get_taxonomy(kind=\"tags\") %}",
+            "<a class=\"card\" href=\"{{ p.permalink }}\">{{ p.title }} [{{ p.taxonomies.tags | join(sep=\",\") }}]",
+            " in {{ home.title }}, {{ tags.items | length }} tag(s), body: {{ p.content | length }}</a>\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("site/target.md"),
+        "+++\ntitle = \"Target\"\n[taxonomies]\ntags = [\"rust\", \"web\"]\n+++\nA body that is not there yet.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("site/cards.md"),
+        "+++\ntitle = \"Cards\"\n+++\nSee {{ card(to=\"target.md\") }}.\n",
+    )
+    .unwrap();
+    let run = build(root);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = read(root.join("public/cards/index.html"));
+    assert!(
+        html.contains(r#"See <a class="card" href="/target/">Target [rust,web] in Home, 2 tag(s), body: 0</a>."#),
+        "{html}"
+    );
+    // A page that is not there is the shortcode's error, at its call.
+    std::fs::write(
+        root.join("site/cards.md"),
+        "+++\ntitle = \"Cards\"\n+++\nSee {{ card(to=\"missing.md\") }}.\n",
+    )
+    .unwrap();
+    let run = build(root);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("site/cards.md:4:5"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no page or section at `missing.md`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -260,13 +260,15 @@ impl LiveSite {
             }
         }
         let mut templates = templates;
-        // A links-only copy: holding `self.data` here would make the next
+        // A copy of their own: holding `self.data` here would make the next
         // body edit copy the whole site to change it.
-        templates.register_links(Arc::new(SiteData::links_only(
+        super::register_for_shortcodes(
+            &mut templates,
             &self.project,
             &self.library,
-            Arc::clone(&self.data.asset_files),
-        )));
+            &self.data.taxonomies,
+            &self.data.asset_files,
+        );
         templates.register_site(Arc::clone(&self.data));
         self.templates = templates;
         Some(self.render_affected(affected))

@@ -152,6 +152,32 @@ fn lap(clock: &mut Instant, stage: &str) {
     *clock = Instant::now();
 }
 
+/// Gives shortcodes the global functions before Markdown renders: those
+/// that look pages up get the site without bodies, when a shortcode
+/// template may call them; otherwise only the links, which cost nothing
+/// to make.
+fn register_for_shortcodes(
+    templates: &mut Templates,
+    project: &Project,
+    library: &Library,
+    taxonomies: &[content::Taxonomy],
+    asset_files: &Arc<AssetFiles>,
+) {
+    let content_functions =
+        templates.shortcodes_may_call(&["get_page", "get_section", "get_taxonomy"]);
+    let site = if content_functions {
+        SiteData::before_markdown(
+            project,
+            library,
+            taxonomies.to_vec(),
+            Arc::clone(asset_files),
+        )
+    } else {
+        SiteData::links_only(project, library, Arc::clone(asset_files))
+    };
+    templates.register_for_shortcodes(Arc::new(site), content_functions);
+}
+
 /// Loads and renders everything up to the templates. `keep_sources` keeps
 /// the Markdown text in memory (`ssgx dev` compares edits against it).
 fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
@@ -173,11 +199,7 @@ fn prepare(project: &Project, keep_sources: bool) -> Result<Prepared> {
     };
     let sass = sass::compile(project).map_err(|d| diags.extend(d.0)).ok();
     let asset_files = Arc::new(asset_files(project, sass.as_deref().unwrap_or_default()));
-    templates.register_links(Arc::new(SiteData::links_only(
-        project,
-        &library,
-        Arc::clone(&asset_files),
-    )));
+    register_for_shortcodes(&mut templates, project, &library, &taxonomies, &asset_files);
     lap(&mut clock, "load templates");
     let markdown = render_markdown(project, &library, &templates)
         .map_err(|d| diags.extend(d.0))

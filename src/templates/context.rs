@@ -99,6 +99,27 @@ impl SiteData {
         }
     }
 
+    /// What shortcodes see while Markdown renders, when they call
+    /// `get_page`, `get_section` or `get_taxonomy`: every page and section
+    /// with its front matter, URL and taxonomies, but no body yet
+    /// (`content` and `summary` empty, counts zero).
+    pub fn before_markdown(
+        project: &Project,
+        lib: &Library,
+        taxonomies: Vec<Taxonomy>,
+        asset_files: Arc<AssetFiles>,
+    ) -> SiteData {
+        let none = |n: usize| (0..n).map(|_| Rendered::default()).collect();
+        SiteData::build(
+            project,
+            lib,
+            none(lib.pages.len()),
+            none(lib.sections.len()),
+            taxonomies,
+            asset_files,
+        )
+    }
+
     /// Puts a page's new rendering in place (`ssgx dev`, after an edit of
     /// its body; its front matter, and so its references, are unchanged).
     pub fn replace_page(&mut self, lib: &Library, id: PageId, mut html: Rendered) {

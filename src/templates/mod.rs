@@ -103,11 +103,17 @@ impl Templates {
         })
     }
 
-    /// Gives `get_url` and `get_hash` to templates and shortcodes before
-    /// any Markdown renders: `site` needs the pages' URLs and the site's
-    /// files, not their HTML ([`SiteData::links_only`]).
-    pub fn register_links(&mut self, site: Arc<SiteData>) {
-        functions::register_link_functions(&mut self.tera, site);
+    /// Gives the global functions to shortcodes before any Markdown
+    /// renders. `site` is [`SiteData::links_only`] (`get_url` and
+    /// `get_hash` only) or, with `content_functions`,
+    /// [`SiteData::before_markdown`] (`get_page`, `get_section` and
+    /// `get_taxonomy` too, without bodies).
+    pub fn register_for_shortcodes(&mut self, site: Arc<SiteData>, content_functions: bool) {
+        if content_functions {
+            functions::register_functions(&mut self.tera, site);
+        } else {
+            functions::register_link_functions(&mut self.tera, site);
+        }
         // The shortcodes' copy of the set is taken again, with them.
         let names: Vec<String> = self.origins.keys().cloned().collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -128,6 +134,23 @@ impl Templates {
     /// Whether rendered pages are minified (`minify_html`).
     pub fn minify(&self) -> bool {
         self.minify
+    }
+
+    /// Whether a shortcode template, or a template it uses, may call one of
+    /// `functions` (its source names it, or names a template through a
+    /// variable).
+    pub fn shortcodes_may_call(&self, functions: &[&str]) -> bool {
+        self.origins
+            .keys()
+            .filter(|name| name.starts_with(shortcode::FOLDER))
+            .any(|name| match self.dependencies(name) {
+                Some(used) => used.iter().any(|t| {
+                    self.origins
+                        .get(t)
+                        .is_some_and(|o| functions.iter().any(|f| o.source.contains(f)))
+                }),
+                None => true,
+            })
     }
 
     pub fn has(&self, name: &str) -> bool {
