@@ -7,8 +7,8 @@
 //!
 //! Why tree-sitter rather than syntect: on the benchmark corpus syntect
 //! parsed 20–40 µs a line and made highlighting cost more than the rest of
-//! the build together (benches/RESULTS.md); these grammars parse the same
-//! blocks in a third to a half of that time.
+//! the build together; these grammars take under half that time on the
+//! same blocks, and a fifth on valid code (benches/RESULTS.md).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -124,17 +124,28 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
         let mut highlighter = cell.borrow_mut();
         highlighter.highlight_spans(&grammar, code).ok()
     })?;
-    let spans = token_spans(code, spans);
     // The highlighter drops the block's final newline; code blocks keep it.
     let newlines = &code[code.trim_end_matches('\n').len()..];
     let lang_attr = crate::templates::escape_html(lang);
     match config.highlight_style {
-        HighlightStyle::Class => Some(format!(
-            "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
-        )),
+        HighlightStyle::Class => {
+            let spans = token_spans(code, spans, |name| {
+                format!("class=\"{CLASS_PREFIX}-{name}\"")
+            });
+            Some(format!(
+                "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
+            ))
+        }
         HighlightStyle::Inline => {
             let theme = theme(&config.highlight_theme)?;
-            let spans = inline_styles(&spans, theme);
+            let styles = slot_styles(theme);
+            let spans = token_spans(code, spans, |name| {
+                let declarations = styles
+                    .get(name)
+                    .map(|style| declarations(style, false))
+                    .unwrap_or_default();
+                format!("style=\"{declarations}\"")
+            });
             let pre_style = block_style(theme);
             Some(format!(
                 "<pre class=\"ssgx-code\" data-lang=\"{lang_attr}\" style=\"{pre_style}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
@@ -143,9 +154,14 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
     }
 }
 
-/// One `<span class="z-keyword">` per token (the innermost capture wins,
-/// neighbours of one class are merged), the text between them escaped.
-fn token_spans(code: &str, spans: Vec<arborium::advanced::Span>) -> String {
+/// One `<span ATTRIBUTE>` per token (the innermost capture wins, neighbours
+/// of one category are merged), `attribute` saying how a category
+/// (`keyword`, `string`, ...) is shown; the text between them escaped.
+fn token_spans(
+    code: &str,
+    spans: Vec<arborium::advanced::Span>,
+    attribute: impl Fn(&str) -> String,
+) -> String {
     let mut out = String::with_capacity(code.len() * 2);
     let mut written = 0;
     for token in spans_to_flat_tokens(code, spans) {
@@ -158,7 +174,9 @@ fn token_spans(code: &str, spans: Vec<arborium::advanced::Span>) -> String {
             continue;
         };
         escape_html_body(&mut out, before);
-        let _ = write!(out, "<span class=\"{CLASS_PREFIX}-{name}\">");
+        out.push_str("<span ");
+        out.push_str(&attribute(name));
+        out.push('>');
         escape_html_body(&mut out, text);
         out.push_str("</span>");
         written = end;
@@ -171,31 +189,6 @@ fn token_spans(code: &str, spans: Vec<arborium::advanced::Span>) -> String {
 fn escape_html_body(out: &mut String, text: &str) {
     // Writing to a String cannot fail.
     let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
-}
-
-/// Class spans turned into `style` spans with the theme's declarations.
-fn inline_styles(html: &str, theme: &Theme) -> String {
-    let styles = slot_styles(theme);
-    let mut out = String::with_capacity(html.len());
-    let open = format!("<span class=\"{CLASS_PREFIX}-");
-    let mut rest = html;
-    while let Some(at) = rest.find(&open) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + open.len()..];
-        let Some(end) = after.find("\">") else {
-            break;
-        };
-        let declarations = styles
-            .get(&after[..end])
-            .map(|style| declarations(style, false))
-            .unwrap_or_default();
-        out.push_str("<span style=\"");
-        out.push_str(&declarations);
-        out.push_str("\">");
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn block_style(theme: &Theme) -> String {
