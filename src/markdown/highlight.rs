@@ -352,6 +352,45 @@ mod tests {
     }
 
     #[test]
+    fn odd_blocks_keep_their_text() {
+        let config = config();
+        for code in [
+            "",
+            "\n\n",
+            "let s = \"unterminated\n",
+            "fn main() {\r\n    println!(\"é✓ {}\", 1);\r\n}\r\n",
+            "\tlet x = '<&>';\n",
+            "}}}{{{ ))) \u{0}\n",
+        ] {
+            for lang in ["rust", "python", "js", "sh", "toml", "html", "markdown"] {
+                let html = highlight(code, lang, &config).unwrap();
+                let inner = html
+                    .split_once("\">")
+                    .and_then(|(_, rest)| rest.split_once("\">"))
+                    .map(|(_, rest)| rest.trim_end_matches("</code></pre>\n"))
+                    .unwrap();
+                let mut text = String::new();
+                let mut in_tag = false;
+                for ch in inner.chars() {
+                    match ch {
+                        '<' => in_tag = true,
+                        '>' if in_tag => in_tag = false,
+                        c if !in_tag => text.push(c),
+                        _ => {}
+                    }
+                }
+                let text = text
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&#39;", "'")
+                    .replace("&amp;", "&");
+                assert_eq!(text, code, "{lang}: {html}");
+            }
+        }
+    }
+
+    #[test]
     fn stylesheet_has_both_themes_and_dark_resets_light() {
         let css = stylesheet(&config());
         assert!(css.contains(".z-keyword {"), "{css}");
