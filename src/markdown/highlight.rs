@@ -129,8 +129,8 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
     let lang_attr = crate::templates::escape_html(lang);
     match config.highlight_style {
         HighlightStyle::Class => {
-            let spans = token_spans(code, spans, |name| {
-                format!("class=\"{CLASS_PREFIX}-{name}\"")
+            let spans = token_spans(code, spans, |out, name| {
+                let _ = write!(out, "class=\"{CLASS_PREFIX}-{name}\"");
             });
             Some(format!(
                 "<pre class=\"ssgx-code z-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{spans}{newlines}</code></pre>\n"
@@ -139,12 +139,12 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
         HighlightStyle::Inline => {
             let theme = theme(&config.highlight_theme)?;
             let styles = slot_styles(theme);
-            let spans = token_spans(code, spans, |name| {
+            let spans = token_spans(code, spans, |out, name| {
                 let declarations = styles
                     .get(name)
                     .map(|style| declarations(style, false))
                     .unwrap_or_default();
-                format!("style=\"{declarations}\"")
+                let _ = write!(out, "style=\"{declarations}\"");
             });
             let pre_style = block_style(theme);
             Some(format!(
@@ -155,12 +155,12 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
 }
 
 /// One `<span ATTRIBUTE>` per token (the innermost capture wins, neighbours
-/// of one category are merged), `attribute` saying how a category
+/// of one category are merged), `attribute` writing how a category
 /// (`keyword`, `string`, ...) is shown; the text between them escaped.
 fn token_spans(
     code: &str,
     spans: Vec<arborium::advanced::Span>,
-    attribute: impl Fn(&str) -> String,
+    attribute: impl Fn(&mut String, &str),
 ) -> String {
     let mut out = String::with_capacity(code.len() * 2);
     let mut written = 0;
@@ -175,7 +175,7 @@ fn token_spans(
         };
         escape_html_body(&mut out, before);
         out.push_str("<span ");
-        out.push_str(&attribute(name));
+        attribute(&mut out, name);
         out.push('>');
         escape_html_body(&mut out, text);
         out.push_str("</span>");
