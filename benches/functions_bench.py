@@ -3,13 +3,14 @@
 
     python3 benches/functions_bench.py [--duration 10] [--edits 5]
 
-Serves the same trivial logic (answer a short text) as a Rust function, a
-JavaScript v1 function and a JavaScript v2 function with ssgx, and the two
-JavaScript ones with `netlify functions:serve --offline` (netlify-cli,
-pinned in benches/tools). For each, wrk measures warm calls per second and
-p50/p99 latency at 1 and 32 connections; then the time from a source edit
-to the new code answering is measured (file write → first response with
-the new text, polled every 2 ms), median of --edits.
+Serves the same trivial logic (answer a short text) as a Rust function
+(built in debug, as `functions serve` does by default, and again with
+`--release`), a JavaScript v1 function and a JavaScript v2 function with
+ssgx, and the two JavaScript ones with `netlify functions:serve --offline`
+(netlify-cli, pinned in benches/tools). For each, wrk measures warm calls
+per second and p50/p99 latency at 1 and 32 connections; then the time
+from a source edit to the new code answering is measured (file write →
+first response with the new text, polled every 2 ms), median of --edits.
 
 Needs wrk (Debian) and `npm ci --prefix benches/tools`; benches/run.sh
 functions installs both. Everything listens on 127.0.0.1 only.
@@ -41,7 +42,7 @@ publish = false
 
 [dependencies]
 lambda_http = "1"
-tokio = { version = "1", features = ["macros"] }
+tokio = { version = "1", features = ["macros", "rt"] }
 """
 RS_MAIN = """use lambda_http::{Body, Error, Request, Response, run, service_fn};
 
@@ -49,7 +50,8 @@ async fn handler(_request: Request) -> Result<Response<Body>, Error> {
     Ok(Response::builder().status(200).header("content-type", "text/plain").body("%s".into())?)
 }
 
-#[tokio::main]
+// As `ssgx new function` writes it: one event at a time per process.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(handler)).await
 }
@@ -151,12 +153,20 @@ def main():
         sp = free_port()
         servers.append(subprocess.Popen([args.ssgx, "functions", "serve", "--port", str(sp)], cwd=ssgx_site, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # The Rust function once more, built with --release, in a server of
+        # its own (stopped before the edit timings: it would rebuild too).
+        rp = free_port()
+        release_server = subprocess.Popen([args.ssgx, "functions", "serve", "--release", "--port", str(rp)],
+                                          cwd=ssgx_site, env=env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+        servers.append(release_server)
         np_ = free_port()
         netlify = os.path.join(HERE, "tools", "node_modules", ".bin", "netlify")
         servers.append(subprocess.Popen([netlify, "functions:serve", "--offline", "--port", str(np_)], cwd=netlify_site,
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         targets = [
             ("ssgx rust", f"http://127.0.0.1:{sp}/.netlify/functions/hello-rs", "hello rs"),
+            ("ssgx rust -r", f"http://127.0.0.1:{rp}/.netlify/functions/hello-rs", "hello rs"),
             ("ssgx js v1", f"http://127.0.0.1:{sp}/.netlify/functions/hello-v1", "hello v1"),
             ("ssgx js v2", f"http://127.0.0.1:{sp}/.netlify/functions/hello-v2", "hello v2"),
             ("netlify v1", f"http://127.0.0.1:{np_}/.netlify/functions/hello-v1", "hello v1"),
@@ -169,23 +179,27 @@ def main():
         for connections in (1, 32):
             for name, url, _ in targets:
                 results[(name, connections)] = wrk(url, connections, args.duration)
-        print(f"wrk, {args.duration} s per row, warm, 127.0.0.1; Rust functions built in debug (ssgx's default)")
+        release_server.send_signal(signal.SIGINT)
+        release_server.wait(timeout=20)
+        print(f"wrk, {args.duration} s per row, warm, 127.0.0.1; `ssgx rust` is built in debug (the default of"
+              " `functions serve`), `ssgx rust -r` with `functions serve --release`")
         print(f"{'function':<12} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
         for (name, connections), (rps, p50, p99, errors) in results.items():
             print(f"{name:<12} {connections:>5} {rps:>10.1f} {p50:>8.2f} {p99:>8.2f} {errors:>8}")
         print("\nratios at 32 connections:")
         r = {k: v[0] for k, v in results.items()}
         print(f"  ssgx rust / netlify v1 = {r[('ssgx rust', 32)] / r[('netlify v1', 32)]:.1f}x")
+        print(f"  ssgx rust -r / netlify v1 = {r[('ssgx rust -r', 32)] / r[('netlify v1', 32)]:.1f}x")
         print(f"  ssgx js v1 / netlify v1 = {r[('ssgx js v1', 32)] / r[('netlify v1', 32)]:.1f}x")
         print(f"  ssgx js v2 / netlify v2 = {r[('ssgx js v2', 32)] / r[('netlify v2', 32)]:.1f}x")
 
         print(f"\nsource edit → new code answering, median of {args.edits} (ms)")
         edits = [
-            ("ssgx js v1", targets[1][1], os.path.join(ssgx_site, "functions", "hello-v1.js"), V1),
-            ("ssgx js v2", targets[2][1], os.path.join(ssgx_site, "functions", "hello-v2.mjs"), V2),
+            ("ssgx js v1", targets[2][1], os.path.join(ssgx_site, "functions", "hello-v1.js"), V1),
+            ("ssgx js v2", targets[3][1], os.path.join(ssgx_site, "functions", "hello-v2.mjs"), V2),
             ("ssgx rust", targets[0][1], os.path.join(ssgx_site, "functions", "hello-rs", "src", "main.rs"), RS_MAIN),
-            ("netlify v1", targets[3][1], os.path.join(netlify_site, "functions", "hello-v1.js"), V1),
-            ("netlify v2", targets[4][1], os.path.join(netlify_site, "functions", "hello-v2.mjs"), V2),
+            ("netlify v1", targets[4][1], os.path.join(netlify_site, "functions", "hello-v1.js"), V1),
+            ("netlify v2", targets[5][1], os.path.join(netlify_site, "functions", "hello-v2.mjs"), V2),
         ]
         for name, url, path, template in edits:
             print(f"  {name:<12} {edit_latency(url, path, template, args.edits):8.1f}")

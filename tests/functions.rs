@@ -600,3 +600,32 @@ fn edits_reload_functions_while_serving() {
     let children = children_of(server.child.id());
     stop(server, &children);
 }
+
+#[test]
+fn scaffolded_functions_answer_and_are_never_overwritten() {
+    let dir = common::copy_fixture("basic");
+    let root = dir.path();
+    for (name, lang) in [("greet-rs", "rust"), ("greet-js", "js"), ("greet-ts", "ts")] {
+        let run = common::ssgx(root, &["new", "function", name, "--lang", lang]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+            .args(["functions", "invoke", name, "--query", "name=Ada"])
+            .current_dir(root)
+            .env("SSGX_TARGET_DIR", common::functions_target_dir())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.starts_with("HTTP 200"),
+            "{name}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("Hello, Ada!"), "{name}: {stdout}");
+    }
+    // A second scaffold of a taken name refuses and changes nothing.
+    let before = common::snapshot(&root.join("functions"));
+    let run = common::ssgx(root, &["new", "function", "greet-js", "--lang", "ts"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("exists already"), "{}", run.stderr);
+    assert_eq!(before, common::snapshot(&root.join("functions")));
+}

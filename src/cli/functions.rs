@@ -71,10 +71,7 @@ pub struct InvokeArgs {
 }
 
 pub fn run(command: FunctionsCommand) -> Result<(), Error> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let rt = crate::server_runtime()?;
     rt.block_on(async move {
         match command {
             FunctionsCommand::List { root } => list(root),

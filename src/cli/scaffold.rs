@@ -100,7 +100,7 @@ publish = false
 [dependencies]
 lambda_http = "1"
 serde_json = "1"
-tokio = {{ version = "1", features = ["macros"] }}
+tokio = {{ version = "1", features = ["macros", "rt"] }}
 
 [profile.release]
 # Netlify recognises a Rust function by its symbols: keep them.
@@ -122,7 +122,9 @@ async fn handler(request: Request) -> Result<Response<Body>, Error> {
         .body(body.into())?)
 }
 
-#[tokio::main]
+// One event at a time per process, as on Lambda (more calls at once get
+// more processes), so one thread is all it needs, and the fastest.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(handler)).await
 }

@@ -45,7 +45,9 @@ async fn handler(request: Request) -> Result<Response<Body>, Error> {
     )
 }
 
-#[tokio::main]
+// One event at a time per process, as on Lambda (more calls at once get
+// more processes), so one thread is all it needs, and the fastest.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(handler)).await
 }

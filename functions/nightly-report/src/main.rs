@@ -18,7 +18,8 @@ async fn handler(request: Request) -> Result<Response<Body>, Error> {
     Ok(Response::builder().status(200).body(Body::Empty)?)
 }
 
-#[tokio::main]
+// One event at a time per process, as on Lambda: one thread is enough.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(handler)).await
 }
