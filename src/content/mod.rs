@@ -11,6 +11,7 @@ mod order;
 mod slug;
 pub mod taxonomy;
 mod tree;
+mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

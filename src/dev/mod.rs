@@ -281,6 +281,52 @@ fn rebuild(
 }
 
 /// Runs the dev server until Ctrl-C or SIGTERM.
+/// The URL the server answers at, as people type it.
+fn url_of(addr: std::net::SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    if addr.is_ipv6() {
+        format!("http://[{host}]:{}", addr.port())
+    } else {
+        format!("http://{host}:{}", addr.port())
+    }
+}
+
+/// What is served before the first edit: the output folder as built
+/// (`ssgx serve`) or a build in memory (`ssgx dev`); says where.
+async fn first_snapshot(
+    dev: &Dev,
+    project: &Project,
+    url: &str,
+    started: Instant,
+) -> Result<(), Error> {
+    if dev.preview {
+        let files = snapshot::built_files(project)?;
+        let snapshot = Snapshot::new(project, files);
+        for problem in &snapshot.rule_problems {
+            tracing::warn!("{}: {}", problem.location(), problem.message);
+        }
+        *dev.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        eprintln!(
+            "ssgx serve: serving {} at {url}/ ({} files, as built). Ctrl-C stops.",
+            project.display_path(&project.output_dir).display(),
+            dev.snapshot().len()
+        );
+    } else {
+        dev.rebuild_site(&[]).await;
+        let pages = dev.snapshot().len();
+        eprintln!(
+            "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
+            project.display_path(&project.root).display(),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(())
+}
+
 pub async fn run(options: DevOptions) -> Result<(), Error> {
     let started = Instant::now();
     let base = Overrides {
@@ -295,16 +341,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the bound address", e))?;
-    let url_host = if addr.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        addr.ip().to_string()
-    };
-    let url = if addr.is_ipv6() {
-        format!("http://[{url_host}]:{}", addr.port())
-    } else {
-        format!("http://{url_host}:{}", addr.port())
-    };
+    let url = url_of(addr);
     // A preview serves the output as built, links and all.
     let overrides = Overrides {
         base_url: (!options.preview).then(|| url.clone()),
@@ -334,27 +371,7 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         preview: options.preview,
     });
 
-    if options.preview {
-        let files = snapshot::built_files(&project)?;
-        let snapshot = Snapshot::new(&project, files);
-        for problem in &snapshot.rule_problems {
-            tracing::warn!("{}: {}", problem.location(), problem.message);
-        }
-        *dev.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
-        eprintln!(
-            "ssgx serve: serving {} at {url}/ ({} files, as built). Ctrl-C stops.",
-            project.display_path(&project.output_dir).display(),
-            dev.snapshot().len()
-        );
-    } else {
-        dev.rebuild_site(&[]).await;
-        let pages = dev.snapshot().len();
-        eprintln!(
-            "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
-            project.display_path(&project.root).display(),
-            started.elapsed().as_millis()
-        );
-    }
+    first_snapshot(&dev, &project, &url, started).await?;
     if addr.port() != port {
         eprintln!("  (port {port} was busy; took {})", addr.port());
     }

@@ -37,18 +37,7 @@ pub fn decorate<'a>(
                     && !highlight::is_plain(language(info)) =>
             {
                 let lang = language(info).to_string();
-                let mut code = String::new();
-                let mut inner = Vec::new();
-                for (e, r) in events.by_ref() {
-                    if matches!(e, Event::End(TagEnd::CodeBlock)) {
-                        inner.push((e, r));
-                        break;
-                    }
-                    if let Event::Text(t) = &e {
-                        code.push_str(t);
-                    }
-                    inner.push((e, r));
-                }
+                let (code, inner) = take_code_block(&mut events);
                 match highlight::highlight(&code, &lang, config) {
                     Some(html) => out.push(Event::Html(CowStr::from(html))),
                     None => {
@@ -57,7 +46,7 @@ pub fn decorate<'a>(
                             offset: range.start,
                         });
                         out.push(event);
-                        out.extend(inner.into_iter().map(|(e, _)| e));
+                        out.extend(inner);
                     }
                 }
             }
@@ -80,14 +69,7 @@ pub fn decorate<'a>(
                 ref title,
                 ..
             }) if config.lazy_async_image => {
-                let mut alt = String::new();
-                for (e, _) in events.by_ref() {
-                    match e {
-                        Event::End(TagEnd::Image) => break,
-                        Event::Text(t) | Event::Code(t) => alt.push_str(&t),
-                        _ => {}
-                    }
-                }
+                let alt = take_alt_text(&mut events);
                 out.push(Event::Html(CowStr::from(image(dest_url, title, &alt))));
             }
             Event::Start(Tag::Heading { ref id, .. })
@@ -119,6 +101,39 @@ pub fn decorate<'a>(
         }
     }
     (out, unknown)
+}
+
+/// The events of a code block after its start, its end included, and the
+/// code they hold.
+fn take_code_block<'a>(
+    events: &mut impl Iterator<Item = (Event<'a>, Range<usize>)>,
+) -> (String, Vec<Event<'a>>) {
+    let mut code = String::new();
+    let mut inner = Vec::new();
+    for (e, _) in events {
+        let end = matches!(e, Event::End(TagEnd::CodeBlock));
+        if let Event::Text(t) = &e {
+            code.push_str(t);
+        }
+        inner.push(e);
+        if end {
+            break;
+        }
+    }
+    (code, inner)
+}
+
+/// An image's alt text: the text of its events up to its end (consumed).
+fn take_alt_text<'a>(events: &mut impl Iterator<Item = (Event<'a>, Range<usize>)>) -> String {
+    let mut alt = String::new();
+    for (e, _) in events {
+        match e {
+            Event::End(TagEnd::Image) => break,
+            Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+            _ => {}
+        }
+    }
+    alt
 }
 
 /// The language of a fence's info string (`rust,ignore` → `rust`).

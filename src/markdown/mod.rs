@@ -122,9 +122,44 @@ pub fn render(
         .into_offset_iter()
         .collect();
     let mut out = Rendered::default();
-    let mut errors = Vec::new();
 
     assign_heading_ids(&mut events, src.permalink, &mut out);
+    let errors = count_words_and_resolve_links(&mut events, src, resolve, &original, &mut out);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    out.reading_time = out.word_count.div_ceil(200);
+    let (events, unknown) = decorate::decorate(events, src.config, src.base_url);
+    for u in unknown {
+        let (line, column) = line_col(src.text, src.body_start + original(u.offset));
+        tracing::warn!(
+            "{}:{line}:{column}: unknown language `{}` in a code block; it is shown without highlighting",
+            src.file.display(),
+            u.lang
+        );
+    }
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if let Some(expanded) = &expanded {
+        html = expanded.finish(&html);
+    }
+    if let Some(cut) = html.find(SUMMARY_MARKER) {
+        out.summary = Some(html[..cut].trim_end().to_string());
+    }
+    out.content = html;
+    Ok(out)
+}
+
+/// Counts the words and turns `@/path.md#anchor` links into URLs (kept in
+/// `out.internal_links` for the anchor check); broken ones are errors.
+fn count_words_and_resolve_links(
+    events: &mut [(Event<'_>, std::ops::Range<usize>)],
+    src: &Source<'_>,
+    resolve: &ResolveLink<'_>,
+    original: &dyn Fn(usize) -> usize,
+    out: &mut Rendered,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
     for (event, range) in events.iter_mut() {
         match event {
             Event::Text(t) => out.word_count += t.split_whitespace().count(),
@@ -161,29 +196,7 @@ pub fn render(
             _ => {}
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    out.reading_time = out.word_count.div_ceil(200);
-    let (events, unknown) = decorate::decorate(events, src.config, src.base_url);
-    for u in unknown {
-        let (line, column) = line_col(src.text, src.body_start + original(u.offset));
-        tracing::warn!(
-            "{}:{line}:{column}: unknown language `{}` in a code block; it is shown without highlighting",
-            src.file.display(),
-            u.lang
-        );
-    }
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if let Some(expanded) = &expanded {
-        html = expanded.finish(&html);
-    }
-    if let Some(cut) = html.find(SUMMARY_MARKER) {
-        out.summary = Some(html[..cut].trim_end().to_string());
-    }
-    out.content = html;
-    Ok(out)
+    errors
 }
 
 /// Gives every heading a unique id (its own `{#id}` or GitHub's slug of its

@@ -49,31 +49,88 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
             ARGS.join(", ")
         ));
     }
-    let text = |key: &str| -> Result<Option<&str>, String> {
-        match args.get(key) {
+    let args = Args(args);
+    let mut attrs = vec![("data-ssgx-src", source(&args)?)];
+    attrs.extend(data_attributes(&args)?);
+
+    let fallback = match (args.text("fallback")?, body) {
+        (Some(_), Some(_)) => {
+            return Err("give the fallback as `fallback` or as the body, not both".to_string());
+        }
+        (f, b) => f.or(b).unwrap_or("").trim(),
+    };
+    let block = body.is_some() || fallback.contains("\n\n");
+    let tag = match args.text("tag")? {
+        Some(t) if TAGS.contains(&t) => t,
+        Some(t) => {
+            return Err(format!(
+                "`tag` must be one of {}, not `{t}`",
+                TAGS.join(", ")
+            ));
+        }
+        None if block => "div",
+        None => "span",
+    };
+    let inline_tag = matches!(
+        tag,
+        "span" | "strong" | "em" | "output" | "b" | "small" | "mark" | "data" | "time" | "p"
+    );
+    let fallback_html = render_fragment(fallback, inline_tag);
+
+    let mut class = "ssgx-dynamic".to_string();
+    if let Some(extra) = args.text("class")? {
+        class.push(' ');
+        class.push_str(extra);
+    }
+    let mut html = format!("<{tag} class=\"{}\"", escape_html(&class));
+    for (name, value) in attrs {
+        if value.is_empty() && matches!(name, "data-ssgx-raw" | "data-ssgx-lazy") {
+            html.push_str(&format!(" {name}"));
+        } else {
+            html.push_str(&format!(" {name}=\"{}\"", escape_html(&value)));
+        }
+    }
+    html.push('>');
+    html.push_str(fallback_html.trim_end());
+    html.push_str(&format!("</{tag}>"));
+    Ok(html)
+}
+
+/// The shortcode's arguments, read with the type each must have.
+struct Args<'a>(&'a Map<String, Value>);
+
+impl Args<'_> {
+    fn text(&self, key: &str) -> Result<Option<&str>, String> {
+        match self.0.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
             Some(_) => Err(format!("`{key}` must be a quoted string")),
         }
-    };
-    let flag = |key: &str| -> Result<bool, String> {
-        match args.get(key) {
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        match self.0.get(key) {
             None => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
             Some(_) => Err(format!("`{key}` must be true or false")),
         }
-    };
-    let seconds = |key: &str| -> Result<Option<f64>, String> {
-        match args.get(key) {
+    }
+
+    fn seconds(&self, key: &str) -> Result<Option<f64>, String> {
+        match self.0.get(key) {
             None => Ok(None),
             Some(v) => match v.as_f64() {
                 Some(s) if s > 0.0 => Ok(Some(s)),
                 _ => Err(format!("`{key}` must be a number of seconds above 0")),
             },
         }
-    };
+    }
+}
 
-    let mut src = match (text("function")?, text("path")?) {
+/// The URL the script fetches: `/.functions/NAME` or the v2 `path`, with
+/// the literal `query`.
+fn source(args: &Args<'_>) -> Result<String, String> {
+    let mut src = match (args.text("function")?, args.text("path")?) {
         (Some(name), None) => {
             if name.is_empty()
                 || !name
@@ -102,7 +159,7 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
             );
         }
     };
-    if let Some(query) = text("query")? {
+    if let Some(query) = args.text("query")? {
         let query = query.trim_start_matches('?');
         if query.contains('#') {
             return Err("`query` cannot contain `#`".to_string());
@@ -112,9 +169,14 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
             src.push_str(query);
         }
     }
+    Ok(src)
+}
 
-    let mut attrs = vec![("data-ssgx-src", src)];
-    match args.get("from_query") {
+/// The `data-ssgx-*` attributes besides the source, as (name, value); an
+/// empty value is a bare attribute.
+fn data_attributes(args: &Args<'_>) -> Result<Vec<(&'static str, String)>, String> {
+    let mut attrs = Vec::new();
+    match args.0.get("from_query") {
         None | Some(Value::Bool(false)) => {}
         Some(Value::Bool(true)) => attrs.push(("data-ssgx-from-query", "*".to_string())),
         Some(Value::String(name)) => attrs.push(("data-ssgx-from-query", name.clone())),
@@ -128,7 +190,7 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
             );
         }
     }
-    if let Some(pattern) = text("from_path")? {
+    if let Some(pattern) = args.text("from_path")? {
         if !pattern.starts_with('/') || !pattern.contains("/:") {
             return Err(format!(
                 "`from_path` must be a path pattern with `:name` parts, such as \"/users/:id\", not `{pattern}`"
@@ -136,72 +198,31 @@ pub fn render(args: &Map<String, Value>, body: Option<&str>) -> Result<String, S
         }
         attrs.push(("data-ssgx-from-path", pattern.to_string()));
     }
+    if args.text("field")?.is_some() && args.text("format")?.is_some() {
+        return Err("give `field` or `format`, not both".to_string());
+    }
     for (key, attr) in [
         ("field", "data-ssgx-field"),
         ("format", "data-ssgx-format"),
         ("each", "data-ssgx-each"),
     ] {
-        if let Some(value) = text(key)? {
+        if let Some(value) = args.text(key)? {
             attrs.push((attr, value.to_string()));
         }
     }
-    if text("field")?.is_some() && text("format")?.is_some() {
-        return Err("give `field` or `format`, not both".to_string());
-    }
-    if let Some(s) = seconds("refresh")? {
+    if let Some(s) = args.seconds("refresh")? {
         attrs.push(("data-ssgx-refresh", s.to_string()));
     }
-    if let Some(s) = seconds("timeout")? {
+    if let Some(s) = args.seconds("timeout")? {
         attrs.push(("data-ssgx-timeout", s.to_string()));
     }
-    if flag("raw")? {
+    if args.flag("raw")? {
         attrs.push(("data-ssgx-raw", String::new()));
     }
-    if flag("lazy")? {
+    if args.flag("lazy")? {
         attrs.push(("data-ssgx-lazy", String::new()));
     }
-
-    let fallback = match (text("fallback")?, body) {
-        (Some(_), Some(_)) => {
-            return Err("give the fallback as `fallback` or as the body, not both".to_string());
-        }
-        (f, b) => f.or(b).unwrap_or("").trim(),
-    };
-    let block = body.is_some() || fallback.contains("\n\n");
-    let tag = match text("tag")? {
-        Some(t) if TAGS.contains(&t) => t,
-        Some(t) => {
-            return Err(format!(
-                "`tag` must be one of {}, not `{t}`",
-                TAGS.join(", ")
-            ));
-        }
-        None if block => "div",
-        None => "span",
-    };
-    let inline_tag = matches!(
-        tag,
-        "span" | "strong" | "em" | "output" | "b" | "small" | "mark" | "data" | "time" | "p"
-    );
-    let fallback_html = render_fragment(fallback, inline_tag);
-
-    let mut class = "ssgx-dynamic".to_string();
-    if let Some(extra) = text("class")? {
-        class.push(' ');
-        class.push_str(extra);
-    }
-    let mut html = format!("<{tag} class=\"{}\"", escape_html(&class));
-    for (name, value) in attrs {
-        if value.is_empty() && matches!(name, "data-ssgx-raw" | "data-ssgx-lazy") {
-            html.push_str(&format!(" {name}"));
-        } else {
-            html.push_str(&format!(" {name}=\"{}\"", escape_html(&value)));
-        }
-    }
-    html.push('>');
-    html.push_str(fallback_html.trim_end());
-    html.push_str(&format!("</{tag}>"));
-    Ok(html)
+    Ok(attrs)
 }
 
 #[cfg(test)]
