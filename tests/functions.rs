@@ -457,7 +457,19 @@ fn rust_functions_run_against_the_runtime_api() {
     );
 
     let children = children_of(server.child.id());
+    // ssgx and the function processes it started run as SCHED_BATCH (3).
+    for pid in std::iter::once(server.child.id()).chain(children.iter().copied()) {
+        assert_eq!(scheduling_policy(pid), Some(3), "process {pid}");
+    }
     stop(server, &children);
+}
+
+/// The scheduling policy of a process: field 41 of /proc/PID/stat.
+fn scheduling_policy(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the `(name)` start at the third.
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(41 - 3)?.parse().ok()
 }
 
 #[test]

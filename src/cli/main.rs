@@ -200,12 +200,34 @@ fn serve(options: ssgx::dev::DevOptions) -> Result<(), Error> {
 /// function calls a second than two (benchmarks page). Builds run on
 /// rayon's own threads.
 pub(crate) fn server_runtime() -> Result<tokio::runtime::Runtime, Error> {
+    prefer_batch_scheduling();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads((cores / 2).max(1))
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+/// On Linux the servers, and the processes they start (functions, Node),
+/// run under the `SCHED_BATCH` policy: a task woken by a write does not
+/// take the CPU from the task that wrote. Every function call is a
+/// ping-pong over loopback sockets between the client, ssgx and the
+/// function, and on two cores not switching at each write served about
+/// 16% more calls a second (benchmarks page). Threads and child processes
+/// inherit the policy, so it is set before the runtime starts any. Where
+/// the policy cannot be set, nothing changes.
+fn prefer_batch_scheduling() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: a system call on the calling thread, with a valid
+        // parameter (SCHED_BATCH takes priority 0) that outlives it.
+        let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) };
+        if rc != 0 {
+            tracing::debug!("SCHED_BATCH not set: {}", std::io::Error::last_os_error());
+        }
+    }
 }
 
 fn init_logging(verbose: u8) {

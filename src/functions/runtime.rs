@@ -321,13 +321,10 @@ impl Runtime {
     }
 
     fn next_request_id(&self) -> String {
+        // Read once: each `process::id()` is a system call.
+        static PID: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
         let n = self.request_ids.fetch_add(1, Ordering::Relaxed);
-        format!(
-            "{:08x}-{:04x}-4000-8000-{:012x}",
-            std::process::id(),
-            n & 0xffff,
-            n
-        )
+        format!("{:08x}-{:04x}-4000-8000-{:012x}", *PID, n & 0xffff, n)
     }
 
     /// Calls function `name` with `request`. Background functions answer
