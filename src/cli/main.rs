@@ -196,8 +196,8 @@ fn serve(options: ssgx::dev::DevOptions) -> Result<(), Error> {
 
 /// The async runtime of the servers (`dev`, `serve`, `functions`): a
 /// thread for every two cores. The function processes, Node and the
-/// browser need the others; on two cores one thread served 10-15% more
-/// function calls a second than two (benchmarks page). Builds run on
+/// browser need the others; on two cores one thread served 7-14% more
+/// function calls a second than two (benches/RESULTS.md). Builds run on
 /// rayon's own threads.
 pub(crate) fn server_runtime() -> Result<tokio::runtime::Runtime, Error> {
     prefer_batch_scheduling();
@@ -214,7 +214,7 @@ pub(crate) fn server_runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// take the CPU from the task that wrote. Every function call is a
 /// ping-pong over loopback sockets between the client, ssgx and the
 /// function, and on two cores not switching at each write served about
-/// 16% more calls a second (benchmarks page). Threads and child processes
+/// 16% more calls a second (benches/RESULTS.md). Threads and child processes
 /// inherit the policy, so it is set before the runtime starts any. Where
 /// the policy cannot be set, nothing changes.
 fn prefer_batch_scheduling() {
