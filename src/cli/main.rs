@@ -4,6 +4,7 @@
 //! processes, ports and terminals.
 
 mod functions;
+mod init;
 mod scaffold;
 
 use std::io::IsTerminal;
@@ -21,6 +22,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXAMPLES: &str = "\
 Examples:
+  ssgx init my-site                  start a site in my-site/
   ssgx build                         build the site in this folder into public/
   ssgx build --root docs             build the site in docs/
   ssgx build --base-url https://example.com --drafts
@@ -112,6 +114,16 @@ enum Command {
     Functions {
         #[command(subcommand)]
         command: functions::FunctionsCommand,
+    },
+    /// Start a site: settings, a home page, a blog with a first post,
+    /// netlify.toml and .gitignore. Never overwrites a file.
+    Init {
+        /// The folder to create the site in (made if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The site's title (default: from the folder's name).
+        #[arg(long)]
+        title: Option<String>,
     },
     /// Create something new from a working template.
     New {
@@ -303,6 +315,7 @@ fn run(command: Command) -> Result<(), Error> {
             check(&project, &options)
         }
         Command::Functions { command } => functions::run(command),
+        Command::Init { dir, title } => init::run(&dir, title),
         Command::New { what } => scaffold::run(what),
     }
 }
