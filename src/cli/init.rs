@@ -60,7 +60,7 @@ pub fn run(dir: &Path, title: Option<String>) -> Result<(), Error> {
     }
     let mut created = Vec::new();
     for (rel, text) in &site {
-        create(&dir.join(rel), text)?;
+        create_new(&dir.join(rel), text)?;
         created.push(*rel);
     }
     let mut kept = Vec::new();
@@ -69,7 +69,7 @@ pub fn run(dir: &Path, title: Option<String>) -> Result<(), Error> {
         if path.symlink_metadata().is_ok() {
             kept.push((rel, advice));
         } else {
-            create(&path, text)?;
+            create_new(&path, text)?;
             created.push(rel);
         }
     }
@@ -92,7 +92,8 @@ pub fn run(dir: &Path, title: Option<String>) -> Result<(), Error> {
 }
 
 /// Writes a new file (and its folders); fails rather than replace one.
-fn create(path: &Path, text: &str) -> Result<(), Error> {
+/// `ssgx new function` writes its files with it too.
+pub(crate) fn create_new(path: &Path, text: &str) -> Result<(), Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io_at("cannot create", parent, e))?;
     }

@@ -72,17 +72,7 @@ pub fn run(command: NewCommand) -> Result<(), Error> {
         ));
     }
     for (path, text) in &files {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io_at("cannot create", parent, e))?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|e| Error::io_at("cannot create", path, e))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
-            .map_err(|e| Error::io_at("cannot write", path, e))?;
+        crate::init::create_new(path, text)?;
         eprintln!("created {}", project.display_path(path).display());
     }
     eprintln!("Try it: ssgx functions invoke {name} --query name=Ada");
