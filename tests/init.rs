@@ -1,4 +1,5 @@
-//! `ssgx init`: a site that builds as made, and never a file overwritten.
+//! `ssgx init` and `ssgx new page`: sites and pages that build as made, and
+//! never a file overwritten.
 
 mod common;
 
@@ -106,4 +107,57 @@ fn init_refuses_before_writing_and_keeps_project_files() {
         home.contains("<title>Ada&#39;s &quot;notes&quot;</title>"),
         "{home}"
     );
+}
+
+#[test]
+fn new_page_writes_front_matter_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert_eq!(common::ssgx(dir, &["init"]).code, 0);
+
+    let run = common::ssgx(dir, &["new", "page", "blog/second-post"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = common::read(dir.join("site/blog/second-post.md"));
+    assert!(
+        text.starts_with("+++\ntitle = \"Second post\"\ndate = "),
+        "{text}"
+    );
+    assert!(!text.contains("draft"), "{text}");
+
+    // A bundle, a quoted title and a draft.
+    let run = common::ssgx(
+        dir,
+        &[
+            "new",
+            "page",
+            "blog/trip/",
+            "--title",
+            "Our \"trip\"",
+            "--draft",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = common::read(dir.join("site/blog/trip/index.md"));
+    assert!(
+        text.contains("title = 'Our \"trip\"'") && text.contains("draft = true"),
+        "{text}"
+    );
+
+    let built = common::build(dir);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    assert!(dir.join("public/blog/second-post/index.html").is_file());
+    assert!(!dir.join("public/blog/trip").exists(), "drafts stay out");
+
+    let before = common::snapshot(&dir.join("site"));
+    for (path, needle) in [
+        ("blog/second-post.md", "exists already"),
+        ("../outside.md", "leaves the content folder"),
+        ("notes.txt", "not a Markdown file"),
+    ] {
+        let run = common::ssgx(dir, &["new", "page", path]);
+        assert_eq!(run.code, 1, "{path}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{path}: {}", run.stderr);
+    }
+    assert_eq!(before, common::snapshot(&dir.join("site")));
+    assert!(!tmp.path().join("outside.md").exists());
 }

@@ -114,11 +114,19 @@ fn default_title(dir: &Path) -> String {
         .next_back()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .unwrap_or_default();
+    match title_from_name(&name) {
+        t if t.is_empty() => "My site".to_string(),
+        t => t,
+    }
+}
+
+/// `my-first_post` → `My first post`.
+pub(crate) fn title_from_name(name: &str) -> String {
     let words = name.replace(['-', '_'], " ");
     let mut chars = words.trim().chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "My site".to_string(),
+        None => String::new(),
     }
 }
 
@@ -131,7 +139,7 @@ fn shown(dir: &Path) -> &Path {
 }
 
 /// A TOML basic string: the title may hold quotes or backslashes.
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 

@@ -23,6 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const EXAMPLES: &str = "\
 Examples:
   ssgx init my-site                  start a site in my-site/
+  ssgx new page blog/my-post         a page with its title and date
   ssgx build                         build the site in this folder into public/
   ssgx build --root docs             build the site in docs/
   ssgx build --base-url https://example.com --drafts

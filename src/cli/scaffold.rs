@@ -1,5 +1,6 @@
 //! `ssgx new function NAME --lang rust|js|ts`: a working function from a
-//! template. Never overwrites a file.
+//! template; `ssgx new page PATH`: a Markdown page with its front matter.
+//! Never overwrites a file.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,20 @@ pub enum NewCommand {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// A Markdown page in the content folder, with its title and today's date.
+    Page {
+        /// Where in the content folder: `blog/my-post.md`, or `blog/my-post/`
+        /// for a page bundle (a folder for the page and its images).
+        path: String,
+        /// The page's title (default: from the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Mark it `draft = true`: left out of builds without --drafts.
+        #[arg(long)]
+        draft: bool,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -30,14 +45,26 @@ pub enum Lang {
 }
 
 pub fn run(command: NewCommand) -> Result<(), Error> {
-    let NewCommand::Function { name, lang, root } = command;
+    match command {
+        NewCommand::Function { name, lang, root } => new_function(&name, lang, &root),
+        NewCommand::Page {
+            path,
+            title,
+            draft,
+            root,
+        } => new_page(&path, title, draft, &root),
+    }
+}
+
+fn new_function(name: &str, lang: Lang, root: &Path) -> Result<(), Error> {
+    let name = name.to_string();
     if !valid_name(&name) {
         return Err(Error::usage(
             format!("`{name}` is not a valid function name"),
             "use letters, digits, `-` and `_`, e.g. `hello-world`",
         ));
     }
-    let project = Project::load(&root, &Overrides::default())?;
+    let project = Project::load(root, &Overrides::default())?;
     let dir = &project.functions_dir;
     let files: Vec<(PathBuf, String)> = match lang {
         Lang::Rust => vec![
@@ -77,6 +104,67 @@ pub fn run(command: NewCommand) -> Result<(), Error> {
     }
     eprintln!("Try it: ssgx functions invoke {name} --query name=Ada");
     Ok(())
+}
+
+fn new_page(path: &str, title: Option<String>, draft: bool, root: &Path) -> Result<(), Error> {
+    let rel = page_file(path)?;
+    let project = Project::load(root, &Overrides::default())?;
+    let file = project.content_dir.join(&rel);
+    if file.symlink_metadata().is_ok() {
+        return Err(Error::usage(
+            format!("{} exists already", project.display_path(&file).display()),
+            "choose another name; ssgx never overwrites files",
+        ));
+    }
+    let stem = if rel.file_name().is_some_and(|n| n == "index.md") {
+        rel.parent().and_then(Path::file_name)
+    } else {
+        rel.file_stem()
+    };
+    let title = title.unwrap_or_else(|| {
+        crate::init::title_from_name(&stem.map(|s| s.to_string_lossy()).unwrap_or_default())
+    });
+    let today = chrono::Local::now().format("%Y-%m-%d");
+    let draft = if draft { "draft = true\n" } else { "" };
+    let text = format!(
+        "+++\ntitle = {}\ndate = {today}\n{draft}+++\n\nWrite here, in Markdown. Link to other pages by their file: `[text](@/blog/post.md)`.\n",
+        crate::init::toml_string(&title)
+    );
+    crate::init::create_new(&file, &text)?;
+    eprintln!("created {}", project.display_path(&file).display());
+    Ok(())
+}
+
+/// The page's file under the content folder: `blog/post` and `blog/post.md`
+/// are `blog/post.md`, `blog/post/` is the bundle `blog/post/index.md`.
+/// Paths that would leave the content folder are refused.
+fn page_file(path: &str) -> Result<PathBuf, Error> {
+    let bundle = path.ends_with('/');
+    let trimmed = path.trim_matches('/');
+    let refuse = |why: &str| {
+        Error::usage(
+            format!("`{path}` {why}"),
+            "name the page by its place in the content folder, e.g. `blog/my-post.md`",
+        )
+    };
+    if trimmed.is_empty() {
+        return Err(refuse("names no page"));
+    }
+    let rel = PathBuf::from(trimmed);
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(refuse("leaves the content folder"));
+    }
+    if bundle {
+        return Ok(rel.join("index.md"));
+    }
+    match rel.extension() {
+        Some(ext) if ext == "md" => Ok(rel),
+        Some(_) => Err(refuse("is not a Markdown file (`.md`)")),
+        None => Ok(rel.with_extension("md")),
+    }
 }
 
 fn rust_manifest(name: &str) -> String {
