@@ -81,6 +81,7 @@ fn init_refuses_before_writing_and_keeps_project_files() {
     let project = tmp.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(project.join(".gitignore"), "target/\n").unwrap();
+    std::fs::write(project.join("notes.md"), "# Notes\n").unwrap();
     std::fs::write(project.join("netlify.toml"), "[build]\npublish = \"out\"\n").unwrap();
     let run = common::ssgx(
         tmp.path(),
@@ -94,7 +95,8 @@ fn init_refuses_before_writing_and_keeps_project_files() {
     );
     assert!(
         run.stderr.contains("Kept your .gitignore")
-            && run.stderr.contains("Kept your netlify.toml"),
+            && run.stderr.contains("Kept your netlify.toml")
+            && run.stderr.contains("move notes.md into it"),
         "{}",
         run.stderr
     );

@@ -80,13 +80,28 @@ pub fn run(dir: &Path, title: Option<String>) -> Result<(), Error> {
     for (rel, advice) in &kept {
         eprintln!("Kept your {rel}: {advice}.");
     }
+    // With site/ in place, Markdown beside ssgx.toml is no longer content.
+    let loose: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md") && !n.eq_ignore_ascii_case("README.md"))
+        .collect();
+    if !loose.is_empty() {
+        eprintln!(
+            "Note: the content folder is now site/; move {} into it to keep {} in the site.",
+            loose.join(", "),
+            if loose.len() == 1 { "it" } else { "them" }
+        );
+    }
     let cd = if dir == Path::new(".") {
         String::new()
     } else {
         format!("  cd {}\n", dir.display())
     };
     eprintln!(
-        "Next:\n{cd}  ssgx dev                            # serve it at http://127.0.0.1:8888/, reloading as you edit\n  ssgx new function hello --lang js   # a function answering at /.functions/hello\n  ssgx build                          # the site into public/, ready for Netlify"
+        "Next:\n{cd}  ssgx dev                            # serve it at http://127.0.0.1:8888/, reloading as you edit\n  ssgx new page blog/second-post      # another post, title and date filled in\n  ssgx new function hello --lang js   # a function answering at /.functions/hello\n  ssgx build                          # the site into public/, ready for Netlify"
     );
     Ok(())
 }
