@@ -119,6 +119,11 @@ fn new_page_writes_front_matter_and_never_overwrites() {
 
     let run = common::ssgx(dir, &["new", "page", "blog/second-post"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("served at /blog/second-post/"),
+        "{}",
+        run.stderr
+    );
     let text = common::read(dir.join("site/blog/second-post.md"));
     assert!(
         text.starts_with("+++\ntitle = \"Second post\"\ndate = "),
@@ -143,6 +148,12 @@ fn new_page_writes_front_matter_and_never_overwrites() {
     assert!(
         text.contains("title = 'Our \"trip\"'") && text.contains("draft = true"),
         "{text}"
+    );
+    assert!(
+        run.stderr
+            .contains("a draft: served at /blog/trip/ by `ssgx dev --drafts`"),
+        "{}",
+        run.stderr
     );
 
     let built = common::build(dir);

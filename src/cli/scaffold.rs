@@ -108,7 +108,12 @@ fn new_function(name: &str, lang: Lang, root: &Path) -> Result<(), Error> {
 
 fn new_page(path: &str, title: Option<String>, draft: bool, root: &Path) -> Result<(), Error> {
     let rel = page_file(path)?;
-    let project = Project::load(root, &Overrides::default())?;
+    // With drafts, so that a new draft's URL can be told too.
+    let overrides = Overrides {
+        drafts: true,
+        ..Overrides::default()
+    };
+    let project = Project::load(root, &overrides)?;
     let file = project.content_dir.join(&rel);
     if file.symlink_metadata().is_ok() {
         return Err(Error::usage(
@@ -125,13 +130,28 @@ fn new_page(path: &str, title: Option<String>, draft: bool, root: &Path) -> Resu
         crate::init::title_from_name(&stem.map(|s| s.to_string_lossy()).unwrap_or_default())
     });
     let today = chrono::Local::now().format("%Y-%m-%d");
-    let draft = if draft { "draft = true\n" } else { "" };
+    let draft_line = if draft { "draft = true\n" } else { "" };
     let text = format!(
-        "+++\ntitle = {}\ndate = {today}\n{draft}+++\n\nWrite here, in Markdown. Link to other pages by their file: `[text](@/blog/post.md)`.\n",
+        "+++\ntitle = {}\ndate = {today}\n{draft_line}+++\n\nWrite here, in Markdown. Link to other pages by their file: `[text](@/blog/post.md)`.\n",
         crate::init::toml_string(&title)
     );
     crate::init::create_new(&file, &text)?;
     eprintln!("created {}", project.display_path(&file).display());
+    // Where it will be served, as the build will place it.
+    let (lib, _) = ssgx::content::load(&project);
+    let url = match lib.by_rel.get(&ssgx::content::rel_string(&rel)) {
+        Some(ssgx::content::Item::Page(id)) => Some(lib.pages[*id].path.clone()),
+        _ => None,
+    };
+    match (url, draft) {
+        (Some(url), false) => {
+            eprintln!("It is served at {url} (`ssgx dev` shows it as you write).");
+        }
+        (Some(url), true) => eprintln!(
+            "It is a draft: served at {url} by `ssgx dev --drafts`, left out of `ssgx build`."
+        ),
+        (None, _) => {}
+    }
     Ok(())
 }
 
