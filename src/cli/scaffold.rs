@@ -46,7 +46,7 @@ pub enum Lang {
 
 pub fn run(command: NewCommand) -> Result<(), Error> {
     match command {
-        NewCommand::Function { name, lang, root } => new_function(&name, lang, &root),
+        NewCommand::Function { name, lang, root } => new_function(name, lang, &root),
         NewCommand::Page {
             path,
             title,
@@ -56,8 +56,7 @@ pub fn run(command: NewCommand) -> Result<(), Error> {
     }
 }
 
-fn new_function(name: &str, lang: Lang, root: &Path) -> Result<(), Error> {
-    let name = name.to_string();
+fn new_function(name: String, lang: Lang, root: &Path) -> Result<(), Error> {
     if !valid_name(&name) {
         return Err(Error::usage(
             format!("`{name}` is not a valid function name"),
