@@ -386,6 +386,25 @@ fn rust_functions_run_against_the_runtime_api() {
     // Netlify's event joins repeated headers in `headers`, and lambda_http
     // lets `headers` override `multiValueHeaders` (NETLIFY.md §6).
     assert_eq!(body["headers"]["x-custom"], serde_json::json!(["one, two"]));
+    // The Runtime API's context: an X-Ray style trace id, which
+    // lambda_runtime also puts in `_X_AMZN_TRACE_ID`, and a request id.
+    let trace = body["trace_id"].as_str().expect("a trace id").to_string();
+    let (root, sampled) = trace.split_once(';').expect("Root=...;Sampled=0");
+    let parts: Vec<&str> = root.trim_start_matches("Root=").split('-').collect();
+    assert!(
+        root.starts_with("Root=1-") && sampled == "Sampled=0",
+        "{trace}"
+    );
+    assert_eq!((parts[1].len(), parts[2].len()), (8, 24), "{trace}");
+    assert_eq!(body["trace_env"], body["trace_id"]);
+    let first_request = body["request_id"].clone();
+    assert!(first_request.is_string());
+    let again = json(
+        c.get(format!("{base}/.functions/rust-echo"))
+            .send()
+            .unwrap(),
+    );
+    assert_ne!(again["request_id"], first_request, "a request id per call");
 
     // Binary POST round trip, custom status.
     let bytes: Vec<u8> = (0..=255u8).collect();
