@@ -199,7 +199,15 @@ async fn invoke(args: InvokeArgs) -> Result<(), Error> {
                     )
                 })?;
             match runtime.function(&name).await {
-                Some(f) => runtime.call(&f, event, BTreeMap::new()).await,
+                Some(f) => {
+                    runtime
+                        .call(
+                            &f,
+                            functions::event::Event::from_value(&event),
+                            BTreeMap::new(),
+                        )
+                        .await
+                }
                 None => Err(functions::CallError::new(
                     "NotFound",
                     format!("no function named `{name}`"),

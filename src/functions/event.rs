@@ -6,11 +6,16 @@
 //! result value becomes a [`FunctionResponse`] or a [`MalformedResponse`]
 //! with the message `netlify dev` gives.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A request as the function runtime receives it.
 #[derive(Debug, Clone, Default)]
@@ -71,13 +76,15 @@ fn is_text_type(content_type: &str) -> bool {
 /// Netlify's stand-in geolocation for local calls, base64 JSON.
 const LOCAL_GEO: &str = r#"{"city":"Local","country":{"code":"XX","name":"Local"},"subdivision":{"code":"XX","name":"Local"},"longitude":0,"latitude":0,"timezone":"UTC"}"#;
 
-/// Names lower-cased and in arrival order, each with all its values.
-type HeaderList = Vec<(String, Vec<String>)>;
+static LOCAL_GEO_BASE64: LazyLock<String> = LazyLock::new(|| BASE64.encode(LOCAL_GEO));
+
+/// Names (or query keys) in order, each with all its values.
+type ValueList = Vec<(String, Vec<String>)>;
 
 /// The request's headers plus those Netlify adds (`client-ip`,
 /// `x-nf-request-id`, ...), grouped by lower-cased name.
-fn headers_with_netlify_ones(req: &HttpRequest, request_id: &str) -> HeaderList {
-    let mut list: HeaderList = Vec::new();
+fn headers_with_netlify_ones(req: &HttpRequest, request_id: &str) -> ValueList {
+    let mut list: ValueList = Vec::with_capacity(req.headers.len() + 7);
     let mut add = |name: &str, value: &str, only_if_missing: bool| {
         let name = name.to_ascii_lowercase();
         match list.iter_mut().find(|(n, _)| *n == name) {
@@ -89,7 +96,6 @@ fn headers_with_netlify_ones(req: &HttpRequest, request_id: &str) -> HeaderList 
     for (name, value) in &req.headers {
         add(name, value, false);
     }
-    let geo = BASE64.encode(LOCAL_GEO);
     for (name, value) in [
         ("x-forwarded-for", req.client_ip.as_str()),
         ("x-nf-request-id", request_id),
@@ -97,30 +103,118 @@ fn headers_with_netlify_ones(req: &HttpRequest, request_id: &str) -> HeaderList 
         ("x-nf-client-connection-ip", req.client_ip.as_str()),
         ("x-nf-account-id", ""),
         ("x-nf-site-id", "local"),
-        ("x-nf-geo", geo.as_str()),
+        ("x-nf-geo", LOCAL_GEO_BASE64.as_str()),
     ] {
         add(name, value, true);
     }
     list
 }
 
-/// The single-value map (repeats joined with ", ") and the multi-value map.
-fn single_and_multi<'a>(
-    pairs: impl Iterator<Item = (&'a String, &'a Vec<String>)>,
-) -> (Map<String, Value>, Map<String, Value>) {
-    let mut single = Map::new();
-    let mut multi = Map::new();
-    for (name, values) in pairs {
-        single.insert(name.clone(), Value::String(values.join(", ")));
-        multi.insert(name.clone(), json!(values));
+/// A single-value map: repeated values joined with ", ".
+struct Joined<'a>(&'a ValueList);
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, values) in self.0 {
+            match values.as_slice() {
+                [one] => map.serialize_entry(name, one)?,
+                many => map.serialize_entry(name, &many.join(", "))?,
+            }
+        }
+        map.end()
     }
-    (single, multi)
+}
+
+/// A multi-value map: every value of a name, in order.
+struct Multi<'a>(&'a ValueList);
+
+impl Serialize for Multi<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, values) in self.0 {
+            map.serialize_entry(name, values)?;
+        }
+        map.end()
+    }
+}
+
+/// The v1 event's fields, written straight to JSON: a function call is a
+/// few dozen microseconds, and building a `Value` tree first cost ssgx
+/// about a tenth of them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Event<'a> {
+    path: &'a str,
+    http_method: &'a str,
+    query_string_parameters: Joined<'a>,
+    multi_value_query_string_parameters: Multi<'a>,
+    headers: Joined<'a>,
+    multi_value_headers: Multi<'a>,
+    is_base64_encoded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Cow<'a, str>>,
+    raw_url: String,
+    raw_query: &'a str,
+    request_context: RequestContext<'a>,
+}
+
+/// What lambda_http's API Gateway REST parser requires. No `stage`:
+/// lambda_http would put it in front of the path.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContext<'a> {
+    http_method: &'a str,
+    path: &'a str,
+    request_id: &'a str,
+    identity: Identity<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    source_ip: &'a str,
+}
+
+/// An event ready to send to a function: its JSON text and the request id
+/// it carries (which the Lambda Runtime API also sends as a header).
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub json: Box<RawValue>,
+    pub request_id: String,
+}
+
+impl Event {
+    /// An event given whole (`ssgx functions invoke --event`); its request
+    /// id is its `requestContext.requestId`, or `local`.
+    pub fn from_value(value: &Value) -> Event {
+        let request_id = value["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or("local")
+            .to_string();
+        Event {
+            json: to_raw(value),
+            request_id,
+        }
+    }
+
+    /// The event as a JSON value, for what inspects it.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.json.get()).unwrap_or(Value::Null)
+    }
+}
+
+/// JSON text of a value that serializes without fail (no maps with
+/// non-string keys, no failing `Serialize` impls).
+fn to_raw(value: &impl Serialize) -> Box<RawValue> {
+    // Unreachable for the types used here; `null` keeps the call going and
+    // the function reports what it misses.
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 /// The v1 event for `req`. `request_id` also goes in `x-nf-request-id`.
-pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
+pub fn v1_event(req: &HttpRequest, request_id: &str) -> Event {
     let header_list = headers_with_netlify_ones(req, request_id);
-    let (headers, multi_value_headers) = single_and_multi(header_list.iter().map(|(n, v)| (n, v)));
     let mut query: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in form_urlencoded::parse(req.raw_query.as_bytes()) {
         query
@@ -128,32 +222,16 @@ pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
             .or_default()
             .push(v.into_owned());
     }
-    let (single_query, multi_query) = single_and_multi(query.iter());
+    let query: ValueList = query.into_iter().collect();
     let raw_url = if req.raw_query.is_empty() {
         format!("{}{}", req.origin, req.path)
     } else {
         format!("{}{}?{}", req.origin, req.path, req.raw_query)
     };
-    let mut event = json!({
-        "path": req.path,
-        "httpMethod": req.method,
-        "queryStringParameters": single_query,
-        "multiValueQueryStringParameters": multi_query,
-        "headers": headers,
-        "multiValueHeaders": multi_value_headers,
-        "isBase64Encoded": true,
-        "rawUrl": raw_url,
-        "rawQuery": req.raw_query,
-        // What lambda_http's API Gateway REST parser requires. No `stage`:
-        // lambda_http would put it in front of the path.
-        "requestContext": {
-            "httpMethod": req.method,
-            "path": req.path,
-            "requestId": request_id,
-            "identity": { "sourceIp": req.client_ip },
-        },
-    });
-    if !req.body.is_empty() {
+    let (body, is_base64_encoded) = if req.body.is_empty() {
+        // What Netlify sends for a request without a body.
+        (None, true)
+    } else {
         let content_type = header_list
             .iter()
             .find(|(n, _)| n == "content-type")
@@ -164,14 +242,35 @@ pub fn v1_event(req: &HttpRequest, request_id: &str) -> Value {
         } else {
             None
         };
-        let (body, base64) = match text {
-            Some(t) => (t.to_string(), false),
-            None => (BASE64.encode(&req.body), true),
-        };
-        event["body"] = Value::String(body);
-        event["isBase64Encoded"] = Value::Bool(base64);
+        match text {
+            Some(t) => (Some(Cow::Borrowed(t)), false),
+            None => (Some(Cow::Owned(BASE64.encode(&req.body))), true),
+        }
+    };
+    let event = V1Event {
+        path: &req.path,
+        http_method: &req.method,
+        query_string_parameters: Joined(&query),
+        multi_value_query_string_parameters: Multi(&query),
+        headers: Joined(&header_list),
+        multi_value_headers: Multi(&header_list),
+        is_base64_encoded,
+        body,
+        raw_url,
+        raw_query: &req.raw_query,
+        request_context: RequestContext {
+            http_method: &req.method,
+            path: &req.path,
+            request_id,
+            identity: Identity {
+                source_ip: &req.client_ip,
+            },
+        },
+    };
+    Event {
+        json: to_raw(&event),
+        request_id: request_id.to_string(),
     }
-    event
 }
 
 fn describe(value: &Value) -> String {
@@ -271,6 +370,7 @@ pub fn v1_response(result: &Value) -> Result<FunctionResponse, MalformedResponse
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn get() -> HttpRequest {
         HttpRequest {
@@ -291,7 +391,7 @@ mod tests {
 
     #[test]
     fn get_event_matches_netlify_dev() {
-        let e = v1_event(&get(), "req-1");
+        let e = v1_event(&get(), "req-1").value();
         assert_eq!(e["httpMethod"], "GET");
         assert_eq!(e["path"], "/.netlify/functions/echo/sub/path");
         assert_eq!(
@@ -323,18 +423,34 @@ mod tests {
     }
 
     #[test]
+    fn given_events_keep_their_request_id() {
+        let e = Event::from_value(&json!({"requestContext": {"requestId": "abc"}, "path": "/x"}));
+        assert_eq!(e.request_id, "abc");
+        assert_eq!(e.value()["path"], "/x");
+        assert_eq!(Event::from_value(&json!({})).request_id, "local");
+        // The text sent is the event itself, not a wrapper.
+        let sent = v1_event(&get(), "req-2");
+        assert!(
+            sent.json.get().starts_with("{\"path\":"),
+            "{}",
+            sent.json.get()
+        );
+        assert_eq!(sent.request_id, "req-2");
+    }
+
+    #[test]
     fn bodies_are_text_or_base64_by_type_and_bytes() {
         let mut req = get();
         req.method = "POST".into();
         req.headers = vec![("content-type".into(), "application/json".into())];
         req.body = br#"{"u":"\u00fc"}"#.to_vec();
-        let e = v1_event(&req, "r");
+        let e = v1_event(&req, "r").value();
         assert_eq!(e["body"], r#"{"u":"\u00fc"}"#);
         assert_eq!(e["isBase64Encoded"], false);
 
         req.headers = vec![("content-type".into(), "application/octet-stream".into())];
         req.body = vec![0, 159, 255, 1];
-        let e = v1_event(&req, "r");
+        let e = v1_event(&req, "r").value();
         assert_eq!(e["isBase64Encoded"], true);
         assert_eq!(
             BASE64.decode(e["body"].as_str().unwrap()).unwrap(),
@@ -346,7 +462,7 @@ mod tests {
             "content-type".into(),
             "application/x-www-form-urlencoded".into(),
         )];
-        let e = v1_event(&req, "r");
+        let e = v1_event(&req, "r").value();
         assert_eq!(e["isBase64Encoded"], true);
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixListener;
@@ -134,21 +135,26 @@ impl NodeHost {
         })
     }
 
-    /// Sends `message` (an id is added) and waits up to `timeout` for the
-    /// reply. `Ok(None)` means the time ran out.
+    /// Sends `message` (an object; an `id` field is added) and waits up to
+    /// `timeout` for the reply. `Ok(None)` means the time ran out.
     pub async fn call(
         &self,
-        mut message: Value,
+        message: &impl Serialize,
         timeout: Duration,
     ) -> Result<Option<Value>, RuntimeError> {
+        #[derive(Serialize)]
+        struct WithId<'a, T> {
+            id: u64,
+            #[serde(flatten)]
+            message: &'a T,
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        message["id"] = json!(id);
+        let mut line = serde_json::to_string(&WithId { id, message })
+            .map_err(|e| RuntimeError::HostFailed(e.to_string()))?;
         let (tx, rx) = oneshot::channel();
         if let Ok(mut p) = self.pending.lock() {
             p.insert(id, tx);
         }
-        let mut line =
-            serde_json::to_string(&message).map_err(|e| RuntimeError::HostFailed(e.to_string()))?;
         line.push('\n');
         {
             let mut w = self.writer.lock().await;
@@ -174,7 +180,7 @@ impl NodeHost {
     /// synchronous loop blocks it, and then it must be replaced.
     pub async fn responsive(&self) -> bool {
         matches!(
-            self.call(json!({ "ping": true }), Duration::from_secs(1))
+            self.call(&json!({ "ping": true }), Duration::from_secs(1))
                 .await,
             Ok(Some(_))
         )

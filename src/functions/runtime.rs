@@ -10,10 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::event::{self, FunctionResponse, HttpRequest};
+use super::event::{self, Event, FunctionResponse, HttpRequest};
 use super::node_host::NodeHost;
 use super::rust::RustFunctions;
 use super::schedule::{self, Schedule};
@@ -402,7 +403,7 @@ impl Runtime {
     pub async fn call(
         &self,
         function: &Function,
-        event: Value,
+        event: Event,
         params: BTreeMap<String, String>,
     ) -> Result<FunctionResponse, CallError> {
         let timeout = self.timeout_of(function);
@@ -467,23 +468,34 @@ impl Runtime {
     async fn call_js(
         &self,
         function: &Function,
-        event: Value,
+        event: Event,
         params: BTreeMap<String, String>,
         timeout: Duration,
     ) -> Result<FunctionResponse, CallError> {
+        /// One invocation as the host script reads it.
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Invocation<'a> {
+            name: &'a str,
+            entry: &'a std::path::Path,
+            api: u8,
+            event: &'a RawValue,
+            params: &'a BTreeMap<String, String>,
+            timeout_ms: u64,
+        }
         let entry = super::typescript::entry_for_node(&self.project, function)
             .map_err(|e| CallError::new("TypeScriptError", e.to_string()))?;
         let node = self.node().await?;
         let api = if function.api == ApiVersion::V2 { 2 } else { 1 };
-        let message = json!({
-            "name": function.name,
-            "entry": entry,
-            "api": api,
-            "event": event,
-            "params": params,
-            "timeoutMs": timeout.as_millis() as u64,
-        });
-        let reply = match node.call(message, timeout).await {
+        let message = Invocation {
+            name: &function.name,
+            entry: &entry,
+            api,
+            event: &event.json,
+            params: &params,
+            timeout_ms: timeout.as_millis() as u64,
+        };
+        let reply = match node.call(&message, timeout).await {
             Ok(Some(reply)) => reply,
             Ok(None) => {
                 // A stuck host (a synchronous endless loop) serves no one.

@@ -15,11 +15,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
 
-use super::event::{self, FunctionResponse};
+use super::event::{self, Event, FunctionResponse};
 use super::runtime::{CallError, RuntimeOptions};
 use super::{Function, RuntimeError};
 use crate::project::Project;
@@ -29,7 +30,7 @@ type Outcome = Result<Value, Value>;
 
 struct Job {
     id: String,
-    event: Value,
+    event: Box<RawValue>,
     deadline_ms: u64,
     reply: oneshot::Sender<Outcome>,
 }
@@ -201,7 +202,7 @@ impl RustFunctions {
     pub async fn invoke(
         &self,
         function: &Function,
-        event: Value,
+        event: Event,
         timeout: Duration,
     ) -> Result<FunctionResponse, CallError> {
         let pool = self.pools.lock().await.get(&function.name).cloned();
@@ -218,15 +219,11 @@ impl RustFunctions {
             .await
             .map_err(|_| CallError::new("RuntimeError", "the function is stopping"))?;
         let process = self.idle_or_new(&pool, &function.name).await?;
-        let id = event["requestContext"]["requestId"]
-            .as_str()
-            .unwrap_or("local")
-            .to_string();
         let deadline_ms = now_ms() + timeout.as_millis() as u64;
         let (tx, rx) = oneshot::channel();
         let job = Job {
-            id,
-            event,
+            id: event.request_id,
+            event: event.json,
             deadline_ms,
             reply: tx,
         };
@@ -505,7 +502,7 @@ fn trace_id(port: u16) -> String {
 async fn next(State(state): State<Arc<ApiState>>) -> impl IntoResponse {
     let job = state.jobs.lock().await.recv().await;
     let Some(job) = job else {
-        return (StatusCode::GONE, HeaderMap::new(), Vec::new());
+        return (StatusCode::GONE, HeaderMap::new(), Bytes::new());
     };
     let mut headers = HeaderMap::new();
     let put = |headers: &mut HeaderMap, name: &'static str, value: &str| {
@@ -522,7 +519,7 @@ async fn next(State(state): State<Arc<ApiState>>) -> impl IntoResponse {
     headers.insert("lambda-runtime-invoked-function-arn", state.arn.clone());
     headers.insert("lambda-runtime-trace-id", state.trace_id.clone());
     put(&mut headers, "content-type", "application/json");
-    let body = serde_json::to_vec(&job.event).unwrap_or_default();
+    let body = Bytes::from(Box::<str>::from(job.event).into_boxed_bytes());
     state.in_flight.lock().await.insert(job.id, job.reply);
     (StatusCode::OK, headers, body)
 }
