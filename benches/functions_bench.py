@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -109,12 +110,18 @@ def edit_latency(url, path, template, edits):
         text = f"edited {i} {time.time()}"
         start = time.perf_counter()
         write(path, template % text)
+        last = ""
         while True:
             try:
-                if text in get(url, timeout=30):
+                last = get(url, timeout=30)
+                if text in last:
                     break
-            except Exception:
-                pass
+            except urllib.error.HTTPError as e:
+                last = f"{e.code}: {e.read().decode(errors='replace')}"
+            except Exception as e:  # noqa: BLE001 (a server mid-reload)
+                last = str(e)
+            if time.perf_counter() - start > 60:
+                sys.exit(f"{url} did not answer with the edited code within 60 s; last answer:\n{last}")
             time.sleep(0.002)
         times.append((time.perf_counter() - start) * 1000)
         time.sleep(0.3)

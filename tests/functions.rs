@@ -588,6 +588,27 @@ fn edits_reload_functions_while_serving() {
         Duration::from_secs(10),
     );
 
+    // A v2 function too, edit after edit: each edit starts a fresh Node
+    // host, which must load the v1/v2 adapter whole while the next spare
+    // host is being set up (a half-written adapter once broke every later
+    // v2 call).
+    for i in 0..3 {
+        std::fs::write(
+            fns.join("hello.mjs"),
+            format!(
+                "export default async (request, context) => new Response(`edit {i} ${{context.params.name}}`);\nexport const config = {{ path: \"/hello/:name\" }};\n"
+            ),
+        )
+        .unwrap();
+        let url = format!("{base}/hello/ada");
+        poll_until(&c, &url, &format!("edit {i} ada"), Duration::from_secs(10));
+        for _ in 0..10 {
+            let resp = c.get(&url).send().unwrap();
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.text().unwrap(), format!("edit {i} ada"));
+        }
+    }
+
     // A new function is picked up without a restart.
     std::fs::write(
         fns.join("fresh.js"),

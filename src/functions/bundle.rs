@@ -23,7 +23,7 @@ use regex::Regex;
 use walkdir::WalkDir;
 
 use super::node_host::V2_ADAPTER;
-use super::{ApiVersion, Function, Language, RuntimeError, typescript};
+use super::{ApiVersion, Function, Language, RuntimeError, typescript, write_if_changed};
 use crate::project::Project;
 
 pub const MUSL_TARGET: &str = "x86_64-unknown-linux-musl";
@@ -83,15 +83,6 @@ pub fn redirect_rules(functions: &[Function]) -> Vec<String> {
         }
     }
     rules
-}
-
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), RuntimeError> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    let tmp = path.with_extension("ssgx-tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| RuntimeError::io("cannot write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| RuntimeError::io("cannot write", path, e))
 }
 
 // ----- Rust -----

@@ -34,6 +34,31 @@ pub fn target_dir(project: &Project) -> PathBuf {
         .unwrap_or_else(|| project.root.join(".ssgx").join("target"))
 }
 
+/// Writes `bytes` to `path` unless it already holds them, through a
+/// temporary file and a rename: a Node process importing the file at that
+/// moment reads the old whole file or the new one, never a half-written one.
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), RuntimeError> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    write_atomically(path, bytes)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RuntimeError> {
+    // One temporary name per writer: two tasks may write the same file.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}-{seq}.ssgx-tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|e| RuntimeError::io("cannot write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        RuntimeError::io("cannot write", path, e)
+    })
+}
+
 /// Why the runtime could not start or reload.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -94,5 +119,34 @@ impl From<RuntimeError> for crate::Error {
                 hint: None,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn unchanged_files_are_not_rewritten() {
+        let dir = std::env::temp_dir().join(format!("ssgx-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("adapter.mjs");
+        write_if_changed(&file, b"export const a = 1;\n").unwrap();
+        let inode = |p: &Path| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(p).unwrap().ino()
+        };
+        let first = inode(&file);
+        // Same bytes: the file a running Node may be reading stays as it is.
+        write_if_changed(&file, b"export const a = 1;\n").unwrap();
+        assert_eq!(inode(&file), first);
+        // New bytes arrive as a new file, renamed over the old one.
+        write_if_changed(&file, b"export const a = 2;\n").unwrap();
+        assert_ne!(inode(&file), first);
+        assert_eq!(std::fs::read(&file).unwrap(), b"export const a = 2;\n");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -17,7 +17,7 @@ use tokio::net::unix::OwnedWriteHalf;
 use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, oneshot};
 
-use super::RuntimeError;
+use super::{RuntimeError, write_if_changed};
 
 /// The host script and the v2 adapter it loads, written to the work folder.
 const HOST_SCRIPT: &str = include_str!("node_host.cjs");
@@ -71,11 +71,9 @@ impl NodeHost {
         std::fs::create_dir_all(work_dir)
             .map_err(|e| RuntimeError::io("cannot create", work_dir, e))?;
         let script = work_dir.join("node-host.cjs");
-        std::fs::write(&script, HOST_SCRIPT)
-            .map_err(|e| RuntimeError::io("cannot write", &script, e))?;
-        let adapter = work_dir.join("v2-adapter.mjs");
-        std::fs::write(&adapter, V2_ADAPTER)
-            .map_err(|e| RuntimeError::io("cannot write", &adapter, e))?;
+        // A running host may be importing these while a spare starts.
+        write_if_changed(&script, HOST_SCRIPT.as_bytes())?;
+        write_if_changed(&work_dir.join("v2-adapter.mjs"), V2_ADAPTER.as_bytes())?;
         // Unix socket paths are short (108 bytes): keep it in the temp folder.
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let socket = std::env::temp_dir().join(format!(

@@ -17,7 +17,7 @@ use oxc::span::SourceType;
 use oxc::transformer::{TransformOptions, Transformer};
 use walkdir::WalkDir;
 
-use super::{Function, Language, RuntimeError};
+use super::{Function, Language, RuntimeError, write_atomically, write_if_changed};
 use crate::project::Project;
 
 /// Strips the types from one TypeScript file's text.
@@ -61,8 +61,7 @@ pub fn entry_for_node(project: &Project, function: &Function) -> Result<PathBuf,
     std::fs::create_dir_all(&out).map_err(|e| RuntimeError::io("cannot create", &out, e))?;
     let package = out.join("package.json");
     if !package.exists() {
-        std::fs::write(&package, "{\"type\": \"module\"}\n")
-            .map_err(|e| RuntimeError::io("cannot write", &package, e))?;
+        write_if_changed(&package, b"{\"type\": \"module\"}\n")?;
     }
     let modules = project.root.join("node_modules");
     let link = out.join("node_modules");
@@ -104,10 +103,12 @@ pub fn entry_for_node(project: &Project, function: &Function) -> Result<PathBuf,
                     file: project.display_path(entry.path()).to_path_buf(),
                     message,
                 })?;
-            std::fs::write(&dest, js).map_err(|e| RuntimeError::io("cannot write", &dest, e))?;
+            // Always written: the mirror's time says it is up to date.
+            write_atomically(&dest, js.as_bytes())?;
         } else {
-            std::fs::copy(entry.path(), &dest)
-                .map_err(|e| RuntimeError::io("cannot copy", entry.path(), e))?;
+            let bytes = std::fs::read(entry.path())
+                .map_err(|e| RuntimeError::io("cannot read", entry.path(), e))?;
+            write_atomically(&dest, &bytes)?;
         }
     }
     let rel = function.entry.strip_prefix(src).unwrap_or(&function.entry);
