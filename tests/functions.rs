@@ -535,6 +535,45 @@ fn functions_list_and_invoke() {
     );
     assert!(stdout.starts_with("HTTP 200"), "{stdout}");
     assert!(stdout.contains(r#""x-test":"yes""#), "{stdout}");
+
+    // A whole event from a file reaches the function as written, even one
+    // without the requestContext ssgx's own events carry.
+    std::fs::write(
+        dir.path().join("event.json"),
+        r#"{"path": "/given", "httpMethod": "PUT", "queryStringParameters": {"q": "1"}, "body": "b"}"#,
+    )
+    .unwrap();
+    let run = common::ssgx(
+        dir.path(),
+        &["functions", "invoke", "echo", "--event", "@event.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("HTTP 200"), "{}", run.stdout);
+    for expected in [
+        r#""path":"/given""#,
+        r#""httpMethod":"PUT""#,
+        r#""queryStringParameters":{"q":"1"}"#,
+        r#""body":"b""#,
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "{expected} in {}",
+            run.stdout
+        );
+    }
+    // Not JSON: a usage error naming the fix.
+    std::fs::write(dir.path().join("bad.json"), "{not json").unwrap();
+    let run = common::ssgx(
+        dir.path(),
+        &["functions", "invoke", "echo", "--event", "@bad.json"],
+    );
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("the event is not JSON"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
 #[test]
@@ -608,6 +647,17 @@ fn edits_reload_functions_while_serving() {
             assert_eq!(resp.text().unwrap(), format!("edit {i} ada"));
         }
     }
+
+    // A TypeScript function is stripped again after its edit (calls between
+    // edits reuse the stripped copy).
+    let typed = format!("{base}/.functions/typed?who=ada");
+    poll_until(&c, &typed, "typed hello ada", Duration::from_secs(10));
+    std::fs::write(
+        fns.join("typed.ts"),
+        "export const handler = async (): Promise<{ statusCode: number; body: string }> => ({ statusCode: 200, body: 'retyped' });\n",
+    )
+    .unwrap();
+    poll_until(&c, &typed, "retyped", Duration::from_secs(10));
 
     // A new function is picked up without a restart.
     std::fs::write(

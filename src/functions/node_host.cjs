@@ -4,7 +4,7 @@
 //
 // Protocol: ssgx listens on the Unix socket named by SSGX_HOST_SOCKET; the
 // host connects and both sides exchange JSON messages, one a line.
-//   ssgx → host: {id, name, entry, api, event, params, timeoutMs} | {id, ping: true}
+//   ssgx → host: {id, name, entry, api, event, requestId, params, timeoutMs} | {id, ping: true}
 //   host → ssgx: {id, ok: true, v1: <v1 handler result, or a v2 Response as one>}
 //              | {id, ok: false, error: {type, message, stack}} | {id, ok: true, pong: true}
 // stdout and stderr are the functions' own: their logs reach the terminal.
@@ -32,7 +32,7 @@ function errorOf(err) {
 }
 
 function lambdaContext(msg, deadline) {
-  const requestId = msg.event.requestContext.requestId;
+  const requestId = msg.requestId;
   return {
     functionName: msg.name,
     functionVersion: '$LATEST',
@@ -83,7 +83,7 @@ async function runV2(mod, msg) {
   if (typeof handler !== 'function') {
     throw Object.assign(new Error(`${msg.name} has no default export function`), { name: 'HandlerNotFound' });
   }
-  return adapter.callV2(handler, msg.event, { params: msg.params, requestId: msg.event.requestContext.requestId });
+  return adapter.callV2(handler, msg.event, { params: msg.params, requestId: msg.requestId });
 }
 
 async function handle(msg, reply) {

@@ -131,6 +131,11 @@ pub struct Runtime {
     state: Arc<Mutex<State>>,
     rust: Arc<RustFunctions>,
     request_ids: Arc<AtomicU64>,
+    /// Bumped by every reload; `ts_mirrored` holds the generation the
+    /// TypeScript mirror was last brought up to date in, so calls between
+    /// reloads do not walk the functions folder again.
+    generation: Arc<AtomicU64>,
+    ts_mirrored: Arc<AtomicU64>,
 }
 
 impl Runtime {
@@ -155,6 +160,8 @@ impl Runtime {
             })),
             rust: Arc::new(rust),
             request_ids: Arc::new(AtomicU64::new(1)),
+            generation: Arc::new(AtomicU64::new(1)),
+            ts_mirrored: Arc::new(AtomicU64::new(0)),
         };
         runtime.install(functions).await?;
         Ok(runtime)
@@ -235,6 +242,7 @@ impl Runtime {
     /// host when anything else changed, so edits to any module a function
     /// imports take effect.
     pub async fn reload_changed(&self, changed: &[std::path::PathBuf]) -> Result<(), RuntimeError> {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
         let known: Vec<String> = self.state.lock().await.functions.keys().cloned().collect();
         let in_crate = |p: &std::path::Path| {
@@ -465,6 +473,21 @@ impl Runtime {
             .collect()
     }
 
+    /// Mirrors the TypeScript functions for Node once per reload (a walk of
+    /// the functions folder on every call cost more than the call).
+    fn mirror_typescript(&self) -> Result<(), CallError> {
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.ts_mirrored.load(Ordering::Acquire) == generation {
+            return Ok(());
+        }
+        super::typescript::mirror(&self.project)
+            .map_err(|e| CallError::new("TypeScriptError", e.to_string()))?;
+        // A reload during the walk leaves the generations apart: the next
+        // call mirrors again.
+        self.ts_mirrored.fetch_max(generation, Ordering::AcqRel);
+        Ok(())
+    }
+
     async fn call_js(
         &self,
         function: &Function,
@@ -480,11 +503,14 @@ impl Runtime {
             entry: &'a std::path::Path,
             api: u8,
             event: &'a RawValue,
+            request_id: &'a str,
             params: &'a BTreeMap<String, String>,
             timeout_ms: u64,
         }
-        let entry = super::typescript::entry_for_node(&self.project, function)
-            .map_err(|e| CallError::new("TypeScriptError", e.to_string()))?;
+        if function.language == Language::Ts {
+            self.mirror_typescript()?;
+        }
+        let entry = super::typescript::node_entry(&self.project, function);
         let node = self.node().await?;
         let api = if function.api == ApiVersion::V2 { 2 } else { 1 };
         let message = Invocation {
@@ -492,6 +518,7 @@ impl Runtime {
             entry: &entry,
             api,
             event: &event.json,
+            request_id: &event.request_id,
             params: &params,
             timeout_ms: timeout.as_millis() as u64,
         };

@@ -51,13 +51,34 @@ fn mirror_name(rel: &Path) -> PathBuf {
 }
 
 /// The file Node loads for `function`: its own entry for JavaScript, the
-/// mirrored `.js` for TypeScript (brought up to date first).
-pub fn entry_for_node(project: &Project, function: &Function) -> Result<PathBuf, RuntimeError> {
+/// mirrored `.js` for TypeScript (see [`mirror`]).
+pub fn node_entry(project: &Project, function: &Function) -> PathBuf {
     if function.language != Language::Ts {
-        return Ok(function.entry.clone());
+        return function.entry.clone();
     }
     let src = &project.functions_dir;
-    let out = project.root.join(".ssgx").join("ts");
+    let rel = function.entry.strip_prefix(src).unwrap_or(&function.entry);
+    mirror_dir(project).join(mirror_name(rel))
+}
+
+/// [`node_entry`], with the mirror brought up to date first.
+pub fn entry_for_node(project: &Project, function: &Function) -> Result<PathBuf, RuntimeError> {
+    if function.language == Language::Ts {
+        mirror(project)?;
+    }
+    Ok(node_entry(project, function))
+}
+
+fn mirror_dir(project: &Project) -> PathBuf {
+    project.root.join(".ssgx").join("ts")
+}
+
+/// Brings the mirror of the functions folder up to date: TypeScript files
+/// stripped of their types, other files copied, each only when its source
+/// is newer.
+pub fn mirror(project: &Project) -> Result<(), RuntimeError> {
+    let src = &project.functions_dir;
+    let out = mirror_dir(project);
     std::fs::create_dir_all(&out).map_err(|e| RuntimeError::io("cannot create", &out, e))?;
     let package = out.join("package.json");
     if !package.exists() {
@@ -111,8 +132,7 @@ pub fn entry_for_node(project: &Project, function: &Function) -> Result<PathBuf,
             write_atomically(&dest, &bytes)?;
         }
     }
-    let rel = function.entry.strip_prefix(src).unwrap_or(&function.entry);
-    Ok(out.join(mirror_name(rel)))
+    Ok(())
 }
 
 #[cfg(test)]
