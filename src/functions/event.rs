@@ -198,7 +198,8 @@ impl Event {
         }
     }
 
-    /// The event as a JSON value, for what inspects it.
+    /// The event as a JSON value, for tests that inspect it.
+    #[cfg(test)]
     pub fn value(&self) -> Value {
         serde_json::from_str(self.json.get()).unwrap_or(Value::Null)
     }

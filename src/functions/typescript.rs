@@ -81,9 +81,7 @@ pub fn mirror(project: &Project) -> Result<(), RuntimeError> {
     let out = mirror_dir(project);
     std::fs::create_dir_all(&out).map_err(|e| RuntimeError::io("cannot create", &out, e))?;
     let package = out.join("package.json");
-    if !package.exists() {
-        write_if_changed(&package, b"{\"type\": \"module\"}\n")?;
-    }
+    write_if_changed(&package, b"{\"type\": \"module\"}\n")?;
     let modules = project.root.join("node_modules");
     let link = out.join("node_modules");
     if modules.is_dir() && std::fs::symlink_metadata(&link).is_err() {
