@@ -748,6 +748,48 @@ fn function_compile_error_shows_in_the_overlay_until_fixed() {
     expect_event(&events, "ok", Duration::from_secs(300));
 }
 
+/// A Rust function added while `ssgx dev` runs: a call made while its
+/// first build runs waits for it and answers, instead of a 404.
+#[test]
+fn a_function_added_during_dev_answers_once_built() {
+    let dir = common::copy_fixture("dev-site");
+    let (child, addr, log) =
+        common::spawn_server_with_log(dir.path(), &["dev", "--port", "0"], "ssgx dev: serving");
+    let _dev = Dev {
+        child,
+        base: format!("http://{addr}"),
+        addr: addr.clone(),
+        root: dir.path().to_path_buf(),
+        _dir: None,
+    };
+    let scaffold = Command::new(env!("CARGO_BIN_EXE_ssgx"))
+        .args(["new", "function", "greet", "--lang", "rust"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(scaffold.status.success(), "{scaffold:?}");
+    // Call only once the reload is compiling the new crate.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .expect("a `building function greet` line");
+        if line.contains("building function greet") {
+            break;
+        }
+    }
+    let answer = Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/.functions/greet?name=Ada"))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.text().unwrap().contains("Hello, Ada!"));
+}
+
 /// A connection that sends nothing is closed after --idle-timeout, also
 /// after a first request on a kept-alive connection.
 #[test]

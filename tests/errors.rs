@@ -32,6 +32,9 @@ fn fails(fixture: &str, location: &str) -> String {
 fn invalid_toml_front_matter() {
     let err = fails("err-toml", "site/bad.md:3:");
     assert!(err.contains("invalid TOML front matter"), "{err}");
+    // Broken syntax gets a syntax hint, not the list of known keys.
+    assert!(err.contains("`key = value` lines"), "{err}");
+    assert!(!err.contains("front matter keys here are"), "{err}");
 }
 
 #[test]
@@ -40,6 +43,8 @@ fn invalid_yaml_front_matter() {
     assert!(err.contains("invalid YAML front matter"), "{err}");
     // The error is inside the front matter (lines 2-4), not at line 1.
     assert!(!err.contains("site/bad.md:1:"), "{err}");
+    assert!(err.contains("`key: value` lines"), "{err}");
+    assert!(!err.contains("front matter keys here are"), "{err}");
 }
 
 #[test]
@@ -47,8 +52,8 @@ fn unknown_front_matter_key() {
     let err = fails("err-unknown-key", "site/page.md:3:1");
     assert!(err.contains("colour"), "{err}");
     assert!(
-        err.contains("[extra]"),
-        "the hint says where custom keys go:\n{err}"
+        err.contains("front matter keys here are") && err.contains("[extra]"),
+        "the hint lists the keys and says where custom keys go:\n{err}"
     );
 }
 

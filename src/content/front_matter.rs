@@ -179,6 +179,14 @@ pub fn split<'a>(file: &Path, text: &'a Arc<str>) -> Result<Split<'a>, Diagnosti
     )))
 }
 
+/// What to check when the front matter is not valid TOML at all.
+const TOML_SYNTAX_HINT: &str = "front matter between `+++` lines is TOML: `key = value` lines, \
+text in double quotes closed on the same line (`\"\"\"` for several lines), dates as 2024-01-31";
+
+/// What to check when the front matter is not valid YAML at all.
+const YAML_SYNTAX_HINT: &str = "front matter between `---` lines is YAML: `key: value` lines, \
+nested by indenting with spaces; quote text holding `: ` or ` #`, and close every quote you open";
+
 /// Parses the front matter of `split` into `T`, locating errors in the file.
 pub fn parse<T: DeserializeOwned + Default>(
     file: &Path,
@@ -186,11 +194,17 @@ pub fn parse<T: DeserializeOwned + Default>(
     split: &Split<'_>,
     known_keys: &str,
 ) -> Result<T, Diagnostic> {
-    let hint =
+    let keys_hint =
         || format!("front matter keys here are: {known_keys}; put your own values under [extra]");
     match split.format {
         Format::None => Ok(T::default()),
         Format::Toml => toml::from_str::<T>(split.front_matter).map_err(|e| {
+            // Only on failure: is the TOML itself broken, or a key or value?
+            let hint = if split.front_matter.parse::<toml::Table>().is_err() {
+                TOML_SYNTAX_HINT.to_string()
+            } else {
+                keys_hint()
+            };
             Diagnostic::from_toml(
                 file,
                 text,
@@ -198,7 +212,7 @@ pub fn parse<T: DeserializeOwned + Default>(
                 &e,
                 "TOML front matter",
             )
-            .with_hint(hint())
+            .with_hint(hint)
         }),
         Format::Yaml => {
             if split.front_matter.trim().is_empty() {
@@ -214,6 +228,13 @@ pub fn parse<T: DeserializeOwned + Default>(
                     .next()
                     .unwrap_or(&message)
                     .to_string();
+                let hint = if serde_yaml_ng::from_str::<serde_yaml_ng::Value>(split.front_matter)
+                    .is_err()
+                {
+                    YAML_SYNTAX_HINT.to_string()
+                } else {
+                    keys_hint()
+                };
                 Diagnostic::at_offset(
                     file,
                     text,
@@ -221,7 +242,7 @@ pub fn parse<T: DeserializeOwned + Default>(
                     1,
                     format!("invalid YAML front matter: {message}"),
                 )
-                .with_hint(hint())
+                .with_hint(hint)
             })
         }
     }

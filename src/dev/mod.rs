@@ -320,7 +320,7 @@ async fn first_snapshot(
         let pages = dev.snapshot().len();
         eprintln!(
             "ssgx dev: serving {} at {url}/ ({pages} files in memory, ready in {} ms). Ctrl-C stops.",
-            project.display_path(&project.root).display(),
+            project.root.display(),
             started.elapsed().as_millis()
         );
     }

@@ -60,6 +60,13 @@ pub async fn handle(dev: &Dev, request: Request) -> Response<Body> {
         return function_http::call(runtime, request, &name, params).await;
     }
     if direct && let Some(name) = function_url_name(&path) {
+        // A function just added answers once its reload (a first cargo
+        // build) is done, instead of a 404 meanwhile.
+        if let Some(runtime) = runtime
+            && let Some((name, params)) = runtime.route_after_reload(&path).await
+        {
+            return function_http::call(runtime, request, &name, params).await;
+        }
         let exists = match runtime {
             Some(r) => r.function(name).await.is_some(),
             None => false,

@@ -136,6 +136,10 @@ pub struct Runtime {
     /// reloads do not walk the functions folder again.
     generation: Arc<AtomicU64>,
     ts_mirrored: Arc<AtomicU64>,
+    /// Held by a reload from start to end: reloads run one at a time (one
+    /// save can arrive as two batches of edits), and a call to a function
+    /// not found yet can wait for the reload that may be adding it.
+    reloading: Arc<Mutex<()>>,
 }
 
 impl Runtime {
@@ -162,6 +166,7 @@ impl Runtime {
             request_ids: Arc::new(AtomicU64::new(1)),
             generation: Arc::new(AtomicU64::new(1)),
             ts_mirrored: Arc::new(AtomicU64::new(0)),
+            reloading: Arc::new(Mutex::new(())),
         };
         runtime.install(functions).await?;
         Ok(runtime)
@@ -242,6 +247,7 @@ impl Runtime {
     /// host when anything else changed, so edits to any module a function
     /// imports take effect.
     pub async fn reload_changed(&self, changed: &[std::path::PathBuf]) -> Result<(), RuntimeError> {
+        let _one_at_a_time = self.reloading.lock().await;
         self.generation.fetch_add(1, Ordering::AcqRel);
         let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
         let known: Vec<String> = self.state.lock().await.functions.keys().cloned().collect();
@@ -276,6 +282,23 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// Which function a URL path reaches, waiting first for a reload in
+    /// progress when none does yet: a function just added (a new Rust
+    /// crate compiles for a while) answers instead of a 404.
+    pub async fn route_after_reload(
+        &self,
+        path: &str,
+    ) -> Option<(String, BTreeMap<String, String>)> {
+        if let Some(found) = self.route(path).await {
+            return Some(found);
+        }
+        if self.reloading.try_lock().is_ok() {
+            return None;
+        }
+        drop(self.reloading.lock().await);
+        self.route(path).await
     }
 
     /// Functions whose last build failed, with the compiler's message

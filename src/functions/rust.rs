@@ -127,6 +127,9 @@ impl RustFunctions {
     /// compiler's message; only a missing cargo is an error here.
     pub async fn build_all(&self, functions: &[Function]) -> Result<(), RuntimeError> {
         for f in functions {
+            // A first build compiles lambda_http and its dependencies: say
+            // what the wait is for.
+            tracing::info!("building function {} (cargo)", f.name);
             match build(&f.entry, &self.target_dir, self.options.release).await {
                 Ok(binary) => {
                     self.failed.lock().await.remove(&f.name);

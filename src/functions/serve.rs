@@ -41,7 +41,7 @@ fn plain(status: StatusCode, text: &str) -> Response<Body> {
 
 /// Answers one request with the function its path reaches (404 if none).
 pub async fn handle(runtime: &Runtime, request: Request) -> Response<Body> {
-    let Some((name, params)) = runtime.route(request.uri().path()).await else {
+    let Some((name, params)) = runtime.route_after_reload(request.uri().path()).await else {
         return plain(StatusCode::NOT_FOUND, "404 Not Found");
     };
     call(runtime, request, &name, params).await

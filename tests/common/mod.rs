@@ -103,6 +103,18 @@ pub fn functions_target_dir() -> PathBuf {
 /// the child and the `host:port` it serves. Its output goes on to the
 /// test's stderr.
 pub fn spawn_server(root: &Path, args: &[&str], banner: &str) -> (Child, String) {
+    let (child, addr, _later_lines) = spawn_server_with_log(root, args, banner);
+    (child, addr)
+}
+
+/// [`spawn_server`], also handing over every line the server prints after
+/// its banner.
+#[allow(dead_code)] // not every test crate reads the log
+pub fn spawn_server_with_log(
+    root: &Path,
+    args: &[&str],
+    banner: &str,
+) -> (Child, String, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ssgx"))
         .args(args)
         .current_dir(root)
@@ -127,10 +139,13 @@ pub fn spawn_server(root: &Path, args: &[&str], banner: &str) -> (Child, String)
         }
     };
     let tag = args[0].to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
             eprintln!("[{tag}] {line}");
+            // Nobody may be listening: the lines still reach stderr.
+            let _ = tx.send(line);
         }
     });
-    (child, addr)
+    (child, addr, rx)
 }
