@@ -535,6 +535,10 @@ fn functions_list_and_invoke() {
     );
     assert!(stdout.starts_with("HTTP 200"), "{stdout}");
     assert!(stdout.contains(r#""x-test":"yes""#), "{stdout}");
+    // Calling a JavaScript function compiles no Rust crate.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("building function"), "{stderr}");
+    assert!(!dir.path().join(".ssgx/target").exists(), "{stderr}");
 
     // A whole event from a file reaches the function as written, even one
     // without the requestContext ssgx's own events carry.
@@ -574,6 +578,48 @@ fn functions_list_and_invoke() {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+/// Node does not say where a module fails to parse; ssgx does, for the
+/// function's own file and for a local module it imports.
+#[test]
+fn javascript_syntax_errors_name_the_file_line_and_column() {
+    let dir = common::copy_fixture("functions-site");
+    let functions = dir.path().join("functions");
+    std::fs::write(
+        functions.join("broken.mjs"),
+        "export default async () => {\n  return new Response(\"hi\" };\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(functions.join("parts")).unwrap();
+    std::fs::write(functions.join("parts/bad.mjs"), "export const x = 1 +;\n").unwrap();
+    std::fs::write(
+        functions.join("imports-bad.mjs"),
+        "import { x } from './parts/bad.mjs';\nexport default async () => new Response(String(x));\n",
+    )
+    .unwrap();
+    for (name, location, source) in [
+        (
+            "broken",
+            "functions/broken.mjs:2:23",
+            "return new Response(\"hi\" };",
+        ),
+        (
+            "imports-bad",
+            "functions/parts/bad.mjs:1:21",
+            "export const x = 1 +;",
+        ),
+    ] {
+        let run = common::ssgx(dir.path(), &["functions", "invoke", name]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("SyntaxError: {location}: ")),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(source), "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
 }
 
 #[test]

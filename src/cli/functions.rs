@@ -187,7 +187,11 @@ fn read_arg(value: &str) -> Result<Vec<u8>, Error> {
 
 async fn invoke(args: InvokeArgs) -> Result<(), Error> {
     let project = load(&args.root)?;
-    let runtime = Runtime::start(Arc::clone(&project), RuntimeOptions::default()).await?;
+    let options = RuntimeOptions {
+        only: Some(args.name.clone()),
+        ..RuntimeOptions::default()
+    };
+    let runtime = Runtime::start(Arc::clone(&project), options).await?;
     let name = args.name.clone();
     let result = match &args.event {
         Some(source) => {
@@ -235,7 +239,8 @@ async fn invoke(args: InvokeArgs) -> Result<(), Error> {
             if e.stack.is_empty() {
                 "fix the function and try again".to_string()
             } else {
-                e.stack
+                // On lines of their own, so a caret stays under its column.
+                format!("where it failed:\n{}", e.stack)
             },
         )),
     }

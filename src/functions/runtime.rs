@@ -35,6 +35,9 @@ pub struct RuntimeOptions {
     pub max_processes: usize,
     /// Build Rust functions in release mode (default: debug, faster builds).
     pub release: bool,
+    /// Build only this Rust function (`ssgx functions invoke NAME`): the
+    /// others may take minutes to compile and are not called.
+    pub only: Option<String>,
 }
 
 impl Default for RuntimeOptions {
@@ -43,6 +46,7 @@ impl Default for RuntimeOptions {
             timeout: DEFAULT_TIMEOUT,
             max_processes: 4,
             release: false,
+            only: None,
         }
     }
 }
@@ -173,9 +177,10 @@ impl Runtime {
     }
 
     async fn install(&self, functions: Vec<Function>) -> Result<(), RuntimeError> {
+        let only = self.options.only.as_deref();
         let rust: Vec<Function> = functions
             .iter()
-            .filter(|f| f.language == Language::Rust)
+            .filter(|f| f.language == Language::Rust && only.is_none_or(|name| name == f.name))
             .cloned()
             .collect();
         self.rust.build_all(&rust).await?;
