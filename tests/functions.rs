@@ -620,6 +620,19 @@ fn javascript_syntax_errors_name_the_file_line_and_column() {
         assert!(run.stderr.contains(source), "{name}: {}", run.stderr);
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
+    // TypeScript is parsed by ssgx (oxc) before Node sees it.
+    std::fs::write(
+        functions.join("bad-types.ts"),
+        "type N = { n: number };\nexport default async () => {\n  const x: N = { n: 1 ;\n  return new Response(String(x.n));\n};\n",
+    )
+    .unwrap();
+    let run = common::ssgx(dir.path(), &["functions", "invoke", "bad-types"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("functions/bad-types.ts:3:23: "),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -74,8 +74,13 @@ pub enum RuntimeError {
     CargoMissing,
     #[error("function `{function}` does not compile:\n{output}")]
     Compile { function: String, output: String },
-    #[error("{}: {message}", file.display())]
-    TypeScript { file: PathBuf, message: String },
+    /// `at` is `:LINE:COLUMN`, or empty when oxc does not say.
+    #[error("{}{at}: {message}", file.display())]
+    TypeScript {
+        file: PathBuf,
+        at: String,
+        message: String,
+    },
     #[error(
         "cannot add the Rust target x86_64-unknown-linux-musl, which Netlify's Rust functions need: {0}\n  help: run `rustup target add x86_64-unknown-linux-musl`"
     )]

@@ -20,13 +20,23 @@ use walkdir::WalkDir;
 use super::{Function, Language, RuntimeError, write_atomically, write_if_changed};
 use crate::project::Project;
 
+/// Why a TypeScript file could not be stripped, and where (line, column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripError {
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+}
+
 /// Strips the types from one TypeScript file's text.
-pub fn strip_types(path: &Path, source: &str) -> Result<String, String> {
+pub fn strip_types(path: &Path, source: &str) -> Result<String, StripError> {
     let allocator = Allocator::default();
-    let source_type = SourceType::from_path(path).map_err(|e| e.to_string())?;
+    let source_type = SourceType::from_path(path).map_err(|e| StripError {
+        at: None,
+        message: e.to_string(),
+    })?;
     let parsed = Parser::new(&allocator, source, source_type).parse();
     if let Some(first) = parsed.diagnostics.first() {
-        return Err(first.to_string());
+        return Err(located(source, first));
     }
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new()
@@ -37,9 +47,22 @@ pub fn strip_types(path: &Path, source: &str) -> Result<String, String> {
     let result =
         Transformer::new(&allocator, path, &options).build_with_scoping(scoping, &mut program);
     if let Some(first) = result.diagnostics.first() {
-        return Err(first.to_string());
+        return Err(located(source, first));
     }
     Ok(Codegen::new().build(&program).code)
+}
+
+/// oxc's message (and help), at its first label.
+fn located(source: &str, diagnostic: &oxc::diagnostics::OxcDiagnostic) -> StripError {
+    let at = diagnostic
+        .labels
+        .first()
+        .map(|label| crate::diagnostics::line_col(source, label.offset() as usize));
+    let message = match &diagnostic.help {
+        Some(help) => format!("{diagnostic} ({help})"),
+        None => diagnostic.to_string(),
+    };
+    StripError { at, message }
 }
 
 fn mirror_name(rel: &Path) -> PathBuf {
@@ -117,11 +140,13 @@ pub fn mirror(project: &Project) -> Result<(), RuntimeError> {
         if is_ts {
             let text = std::fs::read_to_string(entry.path())
                 .map_err(|e| RuntimeError::io("cannot read", entry.path(), e))?;
-            let js =
-                strip_types(entry.path(), &text).map_err(|message| RuntimeError::TypeScript {
-                    file: project.display_path(entry.path()).to_path_buf(),
-                    message,
-                })?;
+            let js = strip_types(entry.path(), &text).map_err(|e| RuntimeError::TypeScript {
+                file: project.display_path(entry.path()).to_path_buf(),
+                at: e
+                    .at
+                    .map_or(String::new(), |(line, column)| format!(":{line}:{column}")),
+                message: e.message,
+            })?;
             // Always written: the mirror's time says it is up to date.
             write_atomically(&dest, js.as_bytes())?;
         } else {
@@ -146,6 +171,7 @@ mod tests {
             "{js}"
         );
         assert!(js.contains("export const handler"), "{js}");
-        assert!(strip_types(Path::new("bad.ts"), "export const = ;").is_err());
+        let err = strip_types(Path::new("bad.ts"), "// types\nexport const = ;").unwrap_err();
+        assert_eq!(err.at, Some((2, 14)), "{err:?}");
     }
 }
