@@ -788,6 +788,15 @@ fn a_function_added_during_dev_answers_once_built() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     assert!(answer.text().unwrap().contains("Hello, Ada!"));
+    // The log says where the new function answers.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = log.recv_timeout(left).expect("a `New function` line");
+        if line.contains("New function greet at /.functions/greet") {
+            break;
+        }
+    }
 }
 
 /// A connection that sends nothing is closed after --idle-timeout, also

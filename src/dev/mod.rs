@@ -215,9 +215,21 @@ impl Dev {
             return;
         };
         let started = Instant::now();
+        let before = runtime.names().await;
         match runtime.reload_changed(changed).await {
             Ok(()) => {
                 eprintln!("Functions reloaded in {} ms", started.elapsed().as_millis());
+                let after = runtime.names().await;
+                for name in after.iter().filter(|n| !before.contains(n)) {
+                    let routes = match runtime.function(name).await {
+                        Some(f) if !f.routes.is_empty() => f.routes.join(", "),
+                        _ => format!("/.functions/{name}"),
+                    };
+                    eprintln!("New function {name} at {routes}");
+                }
+                for name in before.iter().filter(|n| !after.contains(n)) {
+                    eprintln!("Function {name} removed");
+                }
                 self.show_function_errors(&runtime).await;
             }
             Err(RuntimeError::Discovery(d)) => {
