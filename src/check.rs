@@ -5,7 +5,7 @@
 //! external links are asked for (opt-in), a bounded number at a time,
 //! each with a timeout, skipping the prefixes given.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -79,6 +79,7 @@ pub fn run(project: &Project, options: &CheckOptions) -> Result<Report> {
         .filter(|(path, _)| path.ends_with(".html"))
         .collect();
     pages.sort();
+    let mut ids = PageIds::default();
     for (path, html) in pages {
         report.pages += 1;
         let page_url = page_url(path);
@@ -91,7 +92,7 @@ pub fn run(project: &Project, options: &CheckOptions) -> Result<Report> {
                 Kind::Local(target) => {
                     report.internal += 1;
                     let target = resolve_relative(&page_url, &target);
-                    if let Some(reason) = local_problem(&target, &files, &rules) {
+                    if let Some(reason) = local_problem(&target, &files, &rules, &mut ids) {
                         report.broken.push(Broken {
                             page: page_url.clone(),
                             link,
@@ -187,11 +188,30 @@ fn resolve_relative(page_url: &str, link: &str) -> String {
     format!("/{}{trailing}{rest}", parts.join("/"))
 }
 
+/// The `id` and `name` values of each page a fragment points into, read
+/// once per page: one page can be the target of thousands of links.
+#[derive(Default)]
+struct PageIds(HashMap<String, HashSet<String>>);
+
+impl PageIds {
+    fn has(&mut self, file: &str, html: &str, id: &str) -> bool {
+        self.0
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                attribute_values(html, &["id=", "name="])
+                    .into_iter()
+                    .collect()
+            })
+            .contains(id)
+    }
+}
+
 /// Why a local link leads nowhere, or `None` when it arrives.
 fn local_problem(
     target: &str,
     files: &HashMap<String, Option<String>>,
     rules: &Rules,
+    ids: &mut PageIds,
 ) -> Option<String> {
     let (before_fragment, fragment) = match target.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -220,8 +240,7 @@ fn local_problem(
     let fragment = fragment.filter(|f| !f.is_empty())?;
     let html = files.get(&file).and_then(|t| t.as_deref())?;
     let decoded_fragment = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
-    let has_id = html.contains(&format!("id=\"{decoded_fragment}\""))
-        || html.contains(&format!("name=\"{decoded_fragment}\""));
+    let has_id = ids.has(&file, html, &decoded_fragment);
     (!has_id).then(|| format!("the page has no element with id `{decoded_fragment}`"))
 }
 
@@ -235,11 +254,17 @@ fn resolve_file(path: &str, files: &HashMap<String, Option<String>>) -> Option<S
 }
 
 /// The `href` and `src` values of an HTML page, entities decoded.
-/// Scanned by hand: the pages are ssgx's own output, whose attributes are
-/// always quoted, and a full HTML parser would cost more than the check.
 fn links(html: &str) -> Vec<String> {
+    attribute_values(html, &["href=", "src="])
+}
+
+/// The values of the attributes `attrs` (each written `name=`) in an HTML
+/// page, entities decoded. Scanned by hand: the pages are ssgx's own
+/// output, whose attributes are always quoted, and a full HTML parser
+/// would cost more than the check.
+fn attribute_values(html: &str, attrs: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
-    for attr in ["href=", "src="] {
+    for attr in attrs {
         for (i, _) in html.match_indices(attr) {
             // Only whole attribute names: `data-src=` is not `src=`.
             let before = html[..i].chars().next_back();
@@ -357,5 +382,15 @@ mod tests {
             Kind::External
         ));
         assert!(matches!(classify("mailto:a@b", ""), Kind::Skip));
+    }
+
+    #[test]
+    fn fragments_match_ids_and_names_only() {
+        let html = r#"<h2 id="a&amp;b">x</h2><a name="old"></a><div data-id="no" aria-x="id=&quot;fake&quot;"></div>"#;
+        let mut ids = PageIds::default();
+        assert!(ids.has("p.html", html, "a&b"));
+        assert!(ids.has("p.html", html, "old"));
+        assert!(!ids.has("p.html", html, "no"));
+        assert!(!ids.has("p.html", html, "fake"));
     }
 }

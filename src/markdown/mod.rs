@@ -6,7 +6,7 @@
 //! Public surface: [`render`] for a content file's body, [`render_fragment`]
 //! for a string (the `markdown` template filter), and [`Rendered`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -206,7 +206,7 @@ fn assign_heading_ids(
     permalink: &str,
     out: &mut Rendered,
 ) {
-    let mut used: HashSet<String> = HashSet::new();
+    let mut used = UsedIds::default();
     let mut flat: Vec<(u32, String, String)> = Vec::new();
     let mut i = 0;
     while i < events.len() {
@@ -236,15 +236,30 @@ fn assign_heading_ids(
     out.toc = nest(flat, permalink);
 }
 
+/// The ids given so far on a page, and for each base the last suffix
+/// tried, so that many equal headings do not retry every suffix again.
+#[derive(Default)]
+struct UsedIds {
+    ids: HashSet<String>,
+    last_suffix: HashMap<String, usize>,
+}
+
 /// GitHub's rule: the second `foo` is `foo-1`, the third `foo-2`.
-fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
-    let mut candidate = base.to_string();
-    let mut n = 0;
-    while used.contains(&candidate) {
+fn unique_id(base: &str, used: &mut UsedIds) -> String {
+    // Ids are never given back, so suffixes up to the last one tried for
+    // this base are still taken.
+    let mut n = used.last_suffix.get(base).copied().unwrap_or(0);
+    let mut candidate = if n == 0 {
+        base.to_string()
+    } else {
+        format!("{base}-{n}")
+    };
+    while used.ids.contains(&candidate) {
         n += 1;
         candidate = format!("{base}-{n}");
     }
-    used.insert(candidate.clone());
+    used.last_suffix.insert(base.to_string(), n);
+    used.ids.insert(candidate.clone());
     candidate
 }
 
@@ -342,6 +357,21 @@ mod tests {
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[0].children.len(), 2);
         assert_eq!(r.toc[0].children[1].permalink, "/a/#set-up-1");
+    }
+
+    #[test]
+    fn repeated_headings_and_headings_that_look_numbered_stay_unique() {
+        let r =
+            render_str("# Foo\n\n# Foo\n\n# Foo-1\n\n# Foo\n\n# Bar {#foo-3}\n\n# Foo\n").unwrap();
+        assert_eq!(
+            r.heading_ids,
+            ["foo", "foo-1", "foo-1-1", "foo-2", "foo-3", "foo-4"]
+        );
+        // Many equal headings: each is numbered once, in order.
+        let many = "## Same\n\n".repeat(3000);
+        let r = render_str(&many).unwrap();
+        assert_eq!(r.heading_ids.len(), 3000);
+        assert_eq!(r.heading_ids[2999], "same-2999");
     }
 
     #[test]
