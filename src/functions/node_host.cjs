@@ -19,14 +19,21 @@ const { pathToFileURL } = require('node:url');
 // This script lives in PROJECT/.ssgx/node/.
 const projectRoot = path.resolve(__dirname, '..', '..');
 const modules = new Map();
+// Entries that did not parse, with the located error: found once, since
+// Node keeps failing the same import until an edit restarts this host.
+const syntaxErrors = new Map();
 
 async function load(entry) {
   let mod = modules.get(entry);
   if (!mod) {
+    if (syntaxErrors.has(entry)) throw syntaxErrors.get(entry);
     try {
       mod = await import(pathToFileURL(entry).href);
     } catch (err) {
-      throw err instanceof SyntaxError ? locateSyntaxError(entry, err) : err;
+      if (!(err instanceof SyntaxError)) throw err;
+      const located = locateSyntaxError(entry, err);
+      syntaxErrors.set(entry, located);
+      throw located;
     }
     modules.set(entry, mod);
   }
