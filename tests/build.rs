@@ -148,6 +148,49 @@ fn folder_of_three_markdown_files_builds_with_the_embedded_theme() {
     );
 }
 
+/// A folder of READMEs linking each other by relative path, as on GitHub:
+/// the links reach the pages; a wrong anchor is an error with its place.
+#[test]
+fn relative_links_between_markdown_files_reach_their_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("docs")).unwrap();
+    fs::write(
+        dir.path().join("README.md"),
+        "# Project\n\nRead [the guide](docs/guide.md#set-up) or [the license](LICENSE.md).\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("docs/guide.md"),
+        "# Guide\n\n## Set up\n\nBack to [the readme](../README.md).\n",
+    )
+    .unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = dir.path().join("public");
+    let readme = read(out.join("readme/index.html"));
+    assert!(
+        readme.contains(r##"href="/docs/guide/#set-up""##),
+        "{readme}"
+    );
+    // No such page: left as written.
+    assert!(readme.contains(r#"href="LICENSE.md""#), "{readme}");
+    let guide = read(out.join("docs/guide/index.html"));
+    assert!(guide.contains(r#"href="/readme/""#), "{guide}");
+
+    fs::write(
+        dir.path().join("docs/guide.md"),
+        "# Guide\n\nBack to [the readme](../README.md#nowhere).\n",
+    )
+    .unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("docs/guide.md:3:9") && run.stderr.contains("`nowhere`"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn rebuild_writes_only_changes_and_removes_stale_files() {
     let dir = copy_fixture("basic");

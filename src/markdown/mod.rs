@@ -64,6 +64,9 @@ pub type ResolveLink<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
 /// The input of [`render`]: one content file.
 pub struct Source<'a> {
     pub file: &'a Path,
+    /// The file's path relative to the content folder (`blog/post.md`),
+    /// against which relative links to other Markdown files resolve.
+    pub rel: &'a str,
     pub text: &'a Arc<str>,
     pub body_start: usize,
     /// The page's own permalink, for TOC links.
@@ -165,6 +168,23 @@ fn count_words_and_resolve_links(
             Event::Text(t) => out.word_count += t.split_whitespace().count(),
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let Some(target) = dest_url.strip_prefix("@/") else {
+                    // `[guide](../guide.md)`, as GitHub reads it: to that
+                    // file's page when there is one, else left as written.
+                    if let Some((path, anchor)) = relative_markdown_target(src.rel, dest_url)
+                        && let Some(url) = resolve(&path)
+                    {
+                        let offset = src.body_start + original(range.start);
+                        let full = match &anchor {
+                            Some(a) => format!("{url}#{a}"),
+                            None => url,
+                        };
+                        out.internal_links.push(InternalLink {
+                            target: path,
+                            anchor,
+                            offset,
+                        });
+                        *dest_url = CowStr::from(full);
+                    }
                     continue;
                 };
                 let (path, anchor) = match target.split_once('#') {
@@ -197,6 +217,39 @@ fn count_words_and_resolve_links(
         }
     }
     errors
+}
+
+/// The content-relative path and anchor of a link written relative to the
+/// file at `from` that names a Markdown file (`../guide.md#setup`). Links
+/// with a scheme, absolute paths, bare anchors and other files are not.
+fn relative_markdown_target(from: &str, dest: &str) -> Option<(String, Option<String>)> {
+    let before_colon = dest.split(['/', '?', '#']).next().unwrap_or("");
+    if dest.starts_with(['/', '#', '?']) || before_colon.contains(':') {
+        return None;
+    }
+    let (path, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_string())),
+        None => (dest, None),
+    };
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    if !path.to_ascii_lowercase().ends_with(".md") {
+        return None;
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            // Leaving the content folder: not a page of the site.
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    Some((parts.join("/"), anchor))
 }
 
 /// Gives every heading a unique id (its own `{#id}` or GitHub's slug of its
@@ -318,6 +371,7 @@ mod tests {
         let text: Arc<str> = Arc::from(body);
         let src = Source {
             file: Path::new("a.md"),
+            rel: "docs/a.md",
             text: &text,
             body_start: 0,
             permalink: "/a/",
@@ -382,6 +436,36 @@ mod tests {
         let errs = render_str("line one\n\nsee [c](@/c.md) and [d](@/d.md)\n").unwrap_err();
         assert_eq!(errs.len(), 2);
         assert_eq!((errs[0].line, errs[0].column), (3, 5));
+    }
+
+    #[test]
+    fn relative_links_to_markdown_files_become_their_pages() {
+        // This file is docs/a.md; b.md is the only other page.
+        let r = render_str(
+            "[up](../b.md#top) [same](c.md) [web](https://x.example/b.md) [abs](/b.md) [out](../../b.md) [file](../b.txt)\n",
+        )
+        .unwrap();
+        assert!(r.content.contains(r#"href="/b/#top""#), "{}", r.content);
+        for kept in [
+            "c.md",
+            "https://x.example/b.md",
+            "/b.md",
+            "../../b.md",
+            "../b.txt",
+        ] {
+            assert!(
+                r.content.contains(&format!(r#"href="{kept}""#)),
+                "{kept}: {}",
+                r.content
+            );
+        }
+        assert_eq!(r.internal_links.len(), 1);
+        assert_eq!(r.internal_links[0].anchor.as_deref(), Some("top"));
+        assert_eq!(
+            relative_markdown_target("docs/a.md", "sub/My%20Page.md"),
+            Some(("docs/sub/My Page.md".to_string(), None))
+        );
+        assert_eq!(relative_markdown_target("a.md", "mailto:x@y.md"), None);
     }
 
     #[test]

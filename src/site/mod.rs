@@ -288,6 +288,7 @@ fn markdown_of(
     let permalink = content::permalink(base, path);
     let src = markdown::Source {
         file: &file.display,
+        rel: &file.rel,
         text: &file.text,
         body_start: file.body_start,
         permalink: &permalink,
@@ -339,7 +340,8 @@ fn render_markdown(
     diags.into_result((pages, sections))
 }
 
-/// Each `@/page.md#anchor` names a heading the target really has.
+/// Each `@/page.md#anchor` (or relative `../page.md#anchor`) link names
+/// a heading the target really has.
 fn check_anchors(lib: &Library, pages: &[Rendered], sections: &[Rendered]) -> Vec<Diagnostic> {
     let ids_of = |item: Item| match item {
         Item::Page(id) => pages[id].heading_ids.as_slice(),
@@ -370,7 +372,7 @@ fn check_links_of<'a>(
         };
         if !ids_of(target).iter().any(|id| id == anchor) {
             let message = format!(
-                "broken anchor: `@/{}` has no heading with id `{anchor}`",
+                "broken anchor: {} has no heading with id `{anchor}`",
                 link.target
             );
             let hint = format!(
