@@ -167,23 +167,14 @@ fn count_words_and_resolve_links(
         match event {
             Event::Text(t) => out.word_count += t.split_whitespace().count(),
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let offset = src.body_start + original(range.start);
                 let Some(target) = dest_url.strip_prefix("@/") else {
                     // `[guide](../guide.md)`, as GitHub reads it: to that
                     // file's page when there is one, else left as written.
                     if let Some((path, anchor)) = relative_markdown_target(src.rel, dest_url)
                         && let Some(url) = resolve(&path)
                     {
-                        let offset = src.body_start + original(range.start);
-                        let full = match &anchor {
-                            Some(a) => format!("{url}#{a}"),
-                            None => url,
-                        };
-                        out.internal_links.push(InternalLink {
-                            target: path,
-                            anchor,
-                            offset,
-                        });
-                        *dest_url = CowStr::from(full);
+                        *dest_url = link_to(url, path, anchor, offset, out);
                     }
                     continue;
                 };
@@ -191,16 +182,8 @@ fn count_words_and_resolve_links(
                     Some((p, a)) => (p.to_string(), Some(a.to_string())),
                     None => (target.to_string(), None),
                 };
-                let offset = src.body_start + original(range.start);
                 match resolve(&path) {
-                    Some(url) => {
-                        let full = match &anchor {
-                            Some(a) => format!("{url}#{a}"),
-                            None => url,
-                        };
-                        out.internal_links.push(InternalLink { target: path, anchor, offset });
-                        *dest_url = CowStr::from(full);
-                    }
+                    Some(url) => *dest_url = link_to(url, path, anchor, offset, out),
                     None => errors.push(
                         Diagnostic::at_offset(
                             src.file,
@@ -217,6 +200,27 @@ fn count_words_and_resolve_links(
         }
     }
     errors
+}
+
+/// The URL a resolved internal link gets; the link is kept for the anchor
+/// check.
+fn link_to(
+    url: String,
+    target: String,
+    anchor: Option<String>,
+    offset: usize,
+    out: &mut Rendered,
+) -> CowStr<'static> {
+    let full = match &anchor {
+        Some(a) => format!("{url}#{a}"),
+        None => url,
+    };
+    out.internal_links.push(InternalLink {
+        target,
+        anchor,
+        offset,
+    });
+    CowStr::from(full)
 }
 
 /// The content-relative path and anchor of a link written relative to the
