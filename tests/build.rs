@@ -136,6 +136,8 @@ fn folder_of_three_markdown_files_builds_with_the_embedded_theme() {
     for link in ["/one/", "/two/", "/three/"] {
         assert!(home.contains(link), "home lists {link}:\n{home}");
     }
+    // No site title set: the home page is still titled.
+    assert!(home.contains("<title>Home</title>"), "{home}");
     let two = read(out.join("two/index.html"));
     assert!(
         two.contains("<h1>Two</h1>") && two.contains("The second."),
