@@ -79,9 +79,10 @@ impl Error {
                     let _ = writeln!(out, "  help: {hint}");
                 }
             }
-            Error::Io { .. } => {
+            Error::Io { source, .. } => {
+                // Our own text already ends with `source`; add its causes.
                 let mut chain = self.to_string();
-                let mut source = std::error::Error::source(self);
+                let mut source = std::error::Error::source(source);
                 while let Some(s) = source {
                     chain.push_str(&format!(": {s}"));
                     source = s.source();
@@ -105,3 +106,21 @@ impl From<Diagnostics> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_say_their_cause_once() {
+        let e = Error::io_at(
+            "cannot write",
+            Path::new("public/a.html"),
+            io::Error::new(io::ErrorKind::AlreadyExists, "File exists"),
+        );
+        assert_eq!(
+            e.render(false),
+            "error: cannot write public/a.html: File exists\n"
+        );
+    }
+}

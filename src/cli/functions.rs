@@ -93,6 +93,7 @@ fn load(root: &std::path::Path) -> Result<Arc<Project>, Error> {
 
 fn build(root: PathBuf) -> Result<(), Error> {
     let project = load(&root)?;
+    let _one_build_at_a_time = ssgx::output::BuildLock::acquire(&project.root)?;
     let found = functions::discover(&project)?;
     for b in bundle(&project, &found)? {
         println!(

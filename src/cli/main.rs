@@ -324,6 +324,7 @@ fn run(command: Command) -> Result<(), Error> {
 /// Renders the site, bundles the functions, then writes the site: a site
 /// or function that fails leaves the previous `public/` as it was.
 fn build(project: &Project, with_functions: bool) -> Result<(), Error> {
+    let _one_build_at_a_time = ssgx::output::BuildLock::acquire(&project.root)?;
     let start = std::time::Instant::now();
     let found = ssgx::functions::discover(project)?;
     let mut rendered = site::render(project)?;

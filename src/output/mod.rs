@@ -7,7 +7,12 @@
 //! The output tree is never deleted and recreated: on this project's disks
 //! deleting and recreating 10k files costs seconds (DESIGN.md §7).
 //!
-//! Public surface: [`OutputFile`], [`Contents`], [`write`], [`WriteStats`].
+//! Public surface: [`OutputFile`], [`Contents`], [`write`], [`WriteStats`],
+//! and [`BuildLock`], which keeps two builds from writing at once.
+
+mod lock;
+
+pub use lock::BuildLock;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
