@@ -656,10 +656,10 @@ fn invalid_function_names_are_errors() {
 fn poll_until(c: &Client, url: &str, expect: &str, limit: Duration) -> Duration {
     let started = Instant::now();
     loop {
-        if let Ok(resp) = c.get(url).send() {
-            if resp.text().unwrap_or_default().contains(expect) {
-                return started.elapsed();
-            }
+        if let Ok(resp) = c.get(url).send()
+            && resp.text().unwrap_or_default().contains(expect)
+        {
+            return started.elapsed();
         }
         assert!(started.elapsed() < limit, "{url} never answered {expect:?}");
         std::thread::sleep(Duration::from_millis(20));

@@ -14,10 +14,10 @@ pub fn sort_sections(lib: &mut Library) {
         let sort_by = lib.sections[id].meta.sort_by;
         let mut pages = std::mem::take(&mut lib.sections[id].pages);
         sort_pages(&lib.pages, &mut pages, sort_by);
-        if lib.sections[id].meta.transparent {
-            if let Some(parent) = lib.sections[id].parent {
-                lib.sections[parent].pages.extend(pages.iter().copied());
-            }
+        if lib.sections[id].meta.transparent
+            && let Some(parent) = lib.sections[id].parent
+        {
+            lib.sections[parent].pages.extend(pages.iter().copied());
         }
         lib.sections[id].pages = pages;
         let mut subs = std::mem::take(&mut lib.sections[id].subsections);

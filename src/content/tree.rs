@@ -49,10 +49,10 @@ pub fn load(project: &Project) -> (Library, Diagnostics) {
     builder.add_implicit_sections(&files);
     builder.link_sections();
     for file in files.into_iter() {
-        if let Kind::Page(meta) = file.kind {
-            if let Err(d) = builder.add_page(file.source, *meta, &file.rel) {
-                diags.push(d);
-            }
+        if let Kind::Page(meta) = file.kind
+            && let Err(d) = builder.add_page(file.source, *meta, &file.rel)
+        {
+            diags.push(d);
         }
     }
     builder.add_assets(&walk);

@@ -304,20 +304,21 @@ fn not_found(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if wants_html && snapshot.is_empty() {
-        if let Some(error) = dev.hub.current_error() {
-            let page = format!(
-                "<!doctype html><meta charset=\"utf-8\"><title>Build error</title><body><pre>{}</pre></body>",
-                escape_html(&error)
-            );
-            let mut r = Response::new(Body::from(reload::inject(page.as_bytes())));
-            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            return r;
-        }
+    if wants_html
+        && snapshot.is_empty()
+        && let Some(error) = dev.hub.current_error()
+    {
+        let page = format!(
+            "<!doctype html><meta charset=\"utf-8\"><title>Build error</title><body><pre>{}</pre></body>",
+            escape_html(&error)
+        );
+        let mut r = Response::new(Body::from(reload::inject(page.as_bytes())));
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return r;
     }
     if snapshot.has("404.html") {
         return serve_file(

@@ -202,12 +202,12 @@ fn describe(
     };
     let from_toml = settings.schedule.is_some();
     let schedule = settings.schedule.clone().or(config.schedule);
-    if let Some(expression) = &schedule {
-        if let Err(message) = super::schedule::Schedule::parse(expression) {
-            return Err(schedule_error(
-                project, &entry, expression, from_toml, message,
-            ));
-        }
+    if let Some(expression) = &schedule
+        && let Err(message) = super::schedule::Schedule::parse(expression)
+    {
+        return Err(schedule_error(
+            project, &entry, expression, from_toml, message,
+        ));
     }
     let kind = if schedule.is_some() {
         Kind::Scheduled

@@ -454,10 +454,10 @@ impl Runtime {
     /// start-up on the request path), and a new spare is started.
     async fn node(&self) -> Result<Arc<NodeHost>, CallError> {
         let mut state = self.state.lock().await;
-        if let Some(node) = &state.node {
-            if node.alive().await {
-                return Ok(Arc::clone(node));
-            }
+        if let Some(node) = &state.node
+            && node.alive().await
+        {
+            return Ok(Arc::clone(node));
         }
         let spare = match state.spare_node.take() {
             Some(spare) if spare.alive().await => Some(spare),

@@ -136,10 +136,11 @@ impl RustFunctions {
                     // An unchanged binary keeps its warm processes.
                     let modified = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
                     let current = self.pools.lock().await.get(&f.name).cloned();
-                    if let Some(pool) = current {
-                        if pool.binary == binary && pool.modified == modified {
-                            continue;
-                        }
+                    if let Some(pool) = current
+                        && pool.binary == binary
+                        && pool.modified == modified
+                    {
+                        continue;
                     }
                     let old = self.pools.lock().await.insert(
                         f.name.clone(),

@@ -358,10 +358,9 @@ pub fn render_fragment(text: &str, inline: bool) -> String {
         if let Some(inner) = trimmed
             .strip_prefix("<p>")
             .and_then(|s| s.strip_suffix("</p>"))
+            && !inner.contains("<p>")
         {
-            if !inner.contains("<p>") {
-                return inner.to_string();
-            }
+            return inner.to_string();
         }
     }
     html

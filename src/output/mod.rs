@@ -173,10 +173,10 @@ fn make_dir(out_dir: &Path, rel: &Path) -> Result<()> {
                 .map_err(|e| Error::io_at("cannot replace", &current, e))?,
             Err(_) => {}
         }
-        if let Err(e) = fs::create_dir(&current) {
-            if e.kind() != io::ErrorKind::AlreadyExists {
-                return Err(Error::io_at("cannot create the folder", &current, e));
-            }
+        if let Err(e) = fs::create_dir(&current)
+            && e.kind() != io::ErrorKind::AlreadyExists
+        {
+            return Err(Error::io_at("cannot create the folder", &current, e));
         }
     }
     Ok(())
