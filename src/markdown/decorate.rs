@@ -4,6 +4,7 @@
 //! Each is an `Event::Html` put in place of (or beside) the events that
 //! pulldown-cmark would have rendered.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
@@ -17,19 +18,64 @@ pub struct UnknownLanguage {
     pub offset: usize,
 }
 
-/// Rewrites `events` for `config`; `base_url` tells internal links from
-/// external ones. Returns the unknown languages met.
-pub fn decorate<'a>(
-    events: Vec<(Event<'a>, Range<usize>)>,
-    config: &MarkdownConfig,
-    base_url: &str,
-) -> (Vec<Event<'a>>, Vec<UnknownLanguage>) {
-    let mut out = Vec::with_capacity(events.len());
-    let mut unknown = Vec::new();
-    let mut events = events.into_iter().peekable();
-    let mut external_open = false;
-    let mut heading_id: Option<String> = None;
-    while let Some((event, range)) = events.next() {
+/// `events` rewritten for `config`, as a stream: pulldown-cmark's HTML
+/// writer takes them one at a time, so no second list of a page's events
+/// is built. `base_url` tells internal links from external ones; the
+/// unknown languages met are in [`Decorated::unknown`] once it is drained.
+pub fn decorate<'a, 'c, I>(
+    events: I,
+    config: &'c MarkdownConfig,
+    base_url: &'c str,
+) -> Decorated<'a, 'c, I>
+where
+    I: Iterator<Item = (Event<'a>, Range<usize>)>,
+{
+    Decorated {
+        events,
+        config,
+        base_url,
+        ready: VecDeque::new(),
+        external_open: false,
+        heading_id: None,
+        unknown: Vec::new(),
+    }
+}
+
+/// The iterator [`decorate`] returns.
+pub struct Decorated<'a, 'c, I> {
+    events: I,
+    config: &'c MarkdownConfig,
+    base_url: &'c str,
+    /// Events made from the last input event, not handed out yet.
+    ready: VecDeque<Event<'a>>,
+    external_open: bool,
+    heading_id: Option<String>,
+    pub unknown: Vec<UnknownLanguage>,
+}
+
+impl<'a, I> Iterator for Decorated<'a, '_, I>
+where
+    I: Iterator<Item = (Event<'a>, Range<usize>)>,
+{
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        while self.ready.is_empty() {
+            let (event, range) = self.events.next()?;
+            self.step(event, range);
+        }
+        self.ready.pop_front()
+    }
+}
+
+impl<'a, I> Decorated<'a, '_, I>
+where
+    I: Iterator<Item = (Event<'a>, Range<usize>)>,
+{
+    /// Turns one input event (and, for code blocks and images, the events
+    /// up to its end) into the events that replace it.
+    fn step(&mut self, event: Event<'a>, range: Range<usize>) {
+        let config = self.config;
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref info)))
                 if config.highlight_code
@@ -37,16 +83,16 @@ pub fn decorate<'a>(
                     && !highlight::is_plain(language(info)) =>
             {
                 let lang = language(info).to_string();
-                let (code, inner) = take_code_block(&mut events);
+                let (code, inner) = take_code_block(&mut self.events);
                 match highlight::highlight(&code, &lang, config) {
-                    Some(html) => out.push(Event::Html(CowStr::from(html))),
+                    Some(html) => self.ready.push_back(Event::Html(CowStr::from(html))),
                     None => {
-                        unknown.push(UnknownLanguage {
+                        self.unknown.push(UnknownLanguage {
                             lang,
                             offset: range.start,
                         });
-                        out.push(event);
-                        out.extend(inner);
+                        self.ready.push_back(event);
+                        self.ready.extend(inner);
                     }
                 }
             }
@@ -54,53 +100,50 @@ pub fn decorate<'a>(
                 ref dest_url,
                 ref title,
                 ..
-            }) if is_external(dest_url, base_url) && wants_link_attributes(config) => {
-                external_open = true;
-                out.push(Event::Html(CowStr::from(external_link(
-                    dest_url, title, config,
-                ))));
+            }) if is_external(dest_url, self.base_url) && wants_link_attributes(config) => {
+                self.external_open = true;
+                let html = external_link(dest_url, title, config);
+                self.ready.push_back(Event::Html(CowStr::from(html)));
             }
-            Event::End(TagEnd::Link) if external_open => {
-                external_open = false;
-                out.push(Event::Html(CowStr::from("</a>")));
+            Event::End(TagEnd::Link) if self.external_open => {
+                self.external_open = false;
+                self.ready.push_back(Event::Html(CowStr::from("</a>")));
             }
             Event::Start(Tag::Image {
                 ref dest_url,
                 ref title,
                 ..
             }) if config.lazy_async_image => {
-                let alt = take_alt_text(&mut events);
-                out.push(Event::Html(CowStr::from(image(dest_url, title, &alt))));
+                let alt = take_alt_text(&mut self.events);
+                let html = image(dest_url, title, &alt);
+                self.ready.push_back(Event::Html(CowStr::from(html)));
             }
             Event::Start(Tag::Heading { ref id, .. })
                 if config.insert_anchor_links != AnchorLinks::None =>
             {
                 let id = id.as_deref().unwrap_or_default().to_string();
                 let anchor = anchor_html(&id, config.insert_anchor_links);
-                out.push(event);
+                self.ready.push_back(event);
                 if config.insert_anchor_links != AnchorLinks::Right {
-                    out.push(Event::Html(CowStr::from(anchor)));
+                    self.ready.push_back(Event::Html(CowStr::from(anchor)));
                 }
-                heading_id = Some(id);
+                self.heading_id = Some(id);
             }
-            Event::End(TagEnd::Heading(_)) if heading_id.is_some() => {
-                let id = heading_id.take().unwrap_or_default();
+            Event::End(TagEnd::Heading(_)) if self.heading_id.is_some() => {
+                let id = self.heading_id.take().unwrap_or_default();
                 match config.insert_anchor_links {
                     AnchorLinks::Right => {
-                        out.push(Event::Html(CowStr::from(anchor_html(
-                            &id,
-                            AnchorLinks::Right,
-                        ))));
+                        let html = anchor_html(&id, AnchorLinks::Right);
+                        self.ready.push_back(Event::Html(CowStr::from(html)));
                     }
-                    AnchorLinks::Heading => out.push(Event::Html(CowStr::from("</a>"))),
+                    AnchorLinks::Heading => self.ready.push_back(Event::Html(CowStr::from("</a>"))),
                     _ => {}
                 }
-                out.push(event);
+                self.ready.push_back(event);
             }
-            other => out.push(other),
+            other => self.ready.push_back(other),
         }
     }
-    (out, unknown)
 }
 
 /// The events of a code block after its start, its end included, and the
@@ -214,9 +257,11 @@ mod tests {
         let events: Vec<_> = Parser::new_ext(md, Options::ENABLE_HEADING_ATTRIBUTES)
             .into_offset_iter()
             .collect();
-        let (events, _) = decorate(events, config, "https://me.example");
         let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        pulldown_cmark::html::push_html(
+            &mut html,
+            decorate(events.into_iter(), config, "https://me.example"),
+        );
         html
     }
 
@@ -277,9 +322,10 @@ mod tests {
         let events: Vec<_> = Parser::new_ext(md, Options::empty())
             .into_offset_iter()
             .collect();
-        let (events, unknown) = decorate(events, &config, "");
+        let mut decorated = decorate(events.into_iter(), &config, "");
         let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        pulldown_cmark::html::push_html(&mut html, &mut decorated);
+        let unknown = decorated.unknown;
         assert!(
             html.contains("<pre><code class=\"language-klingon\">qapla'\n</code></pre>"),
             "{html}"

@@ -132,8 +132,10 @@ pub fn render(
         return Err(errors);
     }
     out.reading_time = out.word_count.div_ceil(200);
-    let (events, unknown) = decorate::decorate(events, src.config, src.base_url);
-    for u in unknown {
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    let mut decorated = decorate::decorate(events.into_iter(), src.config, src.base_url);
+    pulldown_cmark::html::push_html(&mut html, &mut decorated);
+    for u in decorated.unknown {
         let (line, column) = line_col(src.text, src.body_start + original(u.offset));
         tracing::warn!(
             "{}:{line}:{column}: unknown language `{}` in a code block; it is shown without highlighting",
@@ -141,8 +143,6 @@ pub fn render(
             u.lang
         );
     }
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if let Some(expanded) = &expanded {
         html = expanded.finish(&html);
     }
