@@ -407,6 +407,9 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
     if let Some(runtime) = dev.functions.get() {
         runtime.stop().await;
     }
+    if !dev.log.flush() {
+        tracing::debug!("the request log did not finish writing");
+    }
     eprintln!("Stopped.");
     Ok(())
 }
