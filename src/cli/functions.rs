@@ -153,11 +153,7 @@ fn list(root: PathBuf) -> Result<(), Error> {
         } else {
             "v1"
         };
-        let route = if f.routes.is_empty() {
-            format!("/.functions/{}", f.name)
-        } else {
-            f.routes.join(", ")
-        };
+        let route = f.routes_shown();
         println!(
             "{:<24} {:<6} {:<4} {:<11} {:<36} {}",
             f.name,

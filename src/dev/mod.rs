@@ -222,8 +222,8 @@ impl Dev {
                 let after = runtime.names().await;
                 for name in after.iter().filter(|n| !before.contains(n)) {
                     let routes = match runtime.function(name).await {
-                        Some(f) if !f.routes.is_empty() => f.routes.join(", "),
-                        _ => format!("/.functions/{name}"),
+                        Some(f) => f.routes_shown(),
+                        None => format!("/.functions/{name}"),
                     };
                     eprintln!("New function {name} at {routes}");
                 }

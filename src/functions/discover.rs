@@ -77,6 +77,17 @@ pub struct Function {
     pub settings: FunctionSettings,
 }
 
+impl Function {
+    /// Where it answers, for people: its v2 paths, else `/.functions/NAME`.
+    pub fn routes_shown(&self) -> String {
+        if self.routes.is_empty() {
+            format!("/.functions/{}", self.name)
+        } else {
+            self.routes.join(", ")
+        }
+    }
+}
+
 /// `^[A-Za-z0-9_-]+$`: what Netlify accepts as a function name.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
