@@ -383,16 +383,23 @@ pub async fn run(options: DevOptions) -> Result<(), Error> {
         preview: options.preview,
     });
 
+    // Watching starts before the banner, so that no edit made once it is
+    // printed goes unseen. Found once: the watcher only follows the
+    // folders known at start.
+    let watching = if options.preview {
+        None
+    } else {
+        let included = included_dirs(&project);
+        let (watch, batches) = watch_site(&project, &included)?;
+        Some((watch, batches, included))
+    };
     first_snapshot(&dev, &project, &url, started).await?;
     if addr.port() != port {
         eprintln!("  (port {port} was busy; took {})", addr.port());
     }
 
     start_functions(Arc::clone(&dev), &project, options.release, functions_tx);
-    if !options.preview {
-        // Found once: the watcher only follows the folders known at start.
-        let included = included_dirs(&project);
-        let (watch, batches) = watch_site(&project, &included)?;
+    if let Some((watch, batches, included)) = watching {
         tokio::spawn(react_to_edits(Arc::clone(&dev), batches, watch, included));
     }
 
