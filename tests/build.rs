@@ -169,7 +169,8 @@ fn relative_links_between_markdown_files_reach_their_pages() {
     let run = build(dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = dir.path().join("public");
-    let readme = read(out.join("readme/index.html"));
+    // The README is the home page, as on GitHub.
+    let readme = read(out.join("index.html"));
     assert!(
         readme.contains(r##"href="/docs/guide/#set-up""##),
         "{readme}"
@@ -177,7 +178,7 @@ fn relative_links_between_markdown_files_reach_their_pages() {
     // No such page: left as written.
     assert!(readme.contains(r#"href="LICENSE.md""#), "{readme}");
     let guide = read(out.join("docs/guide/index.html"));
-    assert!(guide.contains(r#"href="/readme/""#), "{guide}");
+    assert!(guide.contains(r#"href="/""#), "{guide}");
 
     fs::write(
         dir.path().join("docs/guide.md"),
@@ -324,4 +325,76 @@ fn netlify_publish_folder_is_the_default_output() {
     let run = build(dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(dir.path().join("out/index.html").exists());
+}
+
+/// A plain folder of Markdown reads as GitHub shows it: each folder's
+/// README.md is its index, and a file without a front-matter title is
+/// titled by the `# heading` it opens with, shown once.
+#[test]
+fn readmes_are_folder_indexes_and_first_headings_are_titles() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("docs")).unwrap();
+    fs::create_dir_all(root.join("blog")).unwrap();
+    fs::write(
+        root.join("README.md"),
+        "# My Project\n\nSee [the docs](@/docs/_index.md).\n",
+    )
+    .unwrap();
+    fs::write(root.join("docs/README.md"), "\n# Docs index\n\nAll docs.\n").unwrap();
+    fs::write(
+        root.join("docs/guide.md"),
+        "The *Guide*\n===========\n\n## Set up\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("docs/notes.md"),
+        "Just text.\n\n# Later heading\n",
+    )
+    .unwrap();
+    // With an `_index.md` beside it, a README stays a page of its own.
+    fs::write(root.join("blog/_index.md"), "+++\ntitle = \"Blog\"\n+++\n").unwrap();
+    fs::write(root.join("blog/README.md"), "# About the blog\n").unwrap();
+    let run = build(root);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = root.join("public");
+    assert!(!out.join("readme").exists());
+
+    let home = read(out.join("index.html"));
+    assert!(home.contains("<title>My Project</title>"), "{home}");
+    assert_eq!(home.matches("<h1").count(), 1, "{home}");
+    assert!(home.contains(r#"href="/docs/""#), "{home}");
+    assert!(
+        home.contains(">Docs index</a>"),
+        "section listed by its heading: {home}"
+    );
+
+    let docs = read(out.join("docs/index.html"));
+    assert!(docs.contains("<title>Docs index</title>"), "{docs}");
+    assert!(docs.contains("All docs."), "{docs}");
+    assert_eq!(docs.matches("<h1").count(), 1, "{docs}");
+    assert!(docs.contains(">The Guide</a>"), "{docs}");
+    // No heading first: no title, so the slug is shown.
+    assert!(docs.contains(">notes</a>"), "{docs}");
+
+    let guide = read(out.join("docs/guide/index.html"));
+    assert!(guide.contains("<title>The Guide</title>"), "{guide}");
+    assert_eq!(guide.matches("<h1").count(), 1, "{guide}");
+
+    let blog_readme = read(out.join("blog/readme/index.html"));
+    assert!(blog_readme.contains("<title>About the blog</title>"));
+
+    // A README read as `_index.md` takes section front matter, and says so.
+    fs::write(
+        root.join("docs/README.md"),
+        "+++\ndate = 2024-01-01\n+++\n# Docs\n",
+    )
+    .unwrap();
+    let run = build(root);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("docs/README.md:2:1") && run.stderr.contains("read as `_index.md`"),
+        "{}",
+        run.stderr
+    );
 }

@@ -359,6 +359,14 @@ impl<'a> Builder<'a> {
         let mut by_rel = HashMap::new();
         for (id, s) in self.sections.iter().enumerate() {
             by_rel.insert(s.file.rel.clone(), Item::Section(id));
+            // A README.md standing in for `_index.md` answers to both names
+            // (`@/docs/_index.md`, `get_section(path="docs/_index.md")`).
+            if let Some(name) = s.file.rel.rsplit('/').next()
+                && name != "_index.md"
+            {
+                let index = format!("{}_index.md", &s.file.rel[..s.file.rel.len() - name.len()]);
+                by_rel.insert(index, Item::Section(id));
+            }
         }
         for (id, p) in self.pages.iter().enumerate() {
             by_rel.insert(p.file.rel.clone(), Item::Page(id));

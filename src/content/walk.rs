@@ -40,6 +40,8 @@ pub(super) struct Walk {
     pub section_dirs: BTreeSet<PathBuf>,
     /// Folders holding `index.md` (and no `_index.md`): page bundles.
     pub bundle_dirs: BTreeSet<PathBuf>,
+    /// `README.md` files standing in for a folder's missing `_index.md`.
+    pub readme_indexes: BTreeSet<PathBuf>,
 }
 
 impl Walk {
@@ -121,7 +123,75 @@ pub(super) fn walk(project: &Project) -> (Walk, Diagnostics) {
     // A folder with `_index.md` is a section even if it also has `index.md`.
     let sections = out.section_dirs.clone();
     out.bundle_dirs.retain(|d| !sections.contains(d));
+    adopt_readmes(&mut out);
     (out, diags)
+}
+
+/// A folder's `README.md` is its index when it has no `_index.md`, as on
+/// GitHub (and in mdBook): a plain folder of Markdown gets its README as
+/// the home page rather than at `/readme/`. Page bundles keep theirs as an
+/// asset. On a case-sensitive disk, the first of `README.md`, `Readme.md`,
+/// `readme.md` wins; the others stay pages.
+fn adopt_readmes(walk: &mut Walk) {
+    let readmes: Vec<PathBuf> = walk
+        .markdown
+        .iter()
+        .filter(|rel| {
+            rel.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+        })
+        .cloned()
+        .collect();
+    for rel in readmes {
+        let dir = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+        let in_bundle = walk.bundle_dirs.contains(&dir) || walk.bundle_of(&rel).is_some();
+        if !in_bundle && walk.section_dirs.insert(dir) {
+            walk.readme_indexes.insert(rel);
+        }
+    }
+}
+
+/// The text of the level-1 heading a Markdown body opens with (`# Title`,
+/// or `Title` underlined with `===`), inline markup dropped: the title of
+/// a file whose front matter sets none, as GitHub and docs tools show it.
+/// Only the first block is parsed, so a long page costs nothing more.
+pub(super) fn leading_heading(body: &str) -> Option<String> {
+    use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    let start = body
+        .split_inclusive('\n')
+        .take_while(|line| line.trim().is_empty())
+        .map(str::len)
+        .sum::<usize>();
+    let first_block: usize = body[start..]
+        .split_inclusive('\n')
+        .take(2)
+        .map(str::len)
+        .sum();
+    let mut events = Parser::new_ext(
+        &body[start..start + first_block],
+        Options::ENABLE_HEADING_ATTRIBUTES,
+    );
+    if !matches!(
+        events.next(),
+        Some(Event::Start(Tag::Heading {
+            level: HeadingLevel::H1,
+            ..
+        }))
+    ) {
+        return None;
+    }
+    let mut title = String::new();
+    for event in events {
+        match event {
+            Event::Text(text) | Event::Code(text) => title.push_str(&text),
+            Event::SoftBreak | Event::HardBreak => title.push(' '),
+            Event::End(TagEnd::Heading(_)) => break,
+            _ => {}
+        }
+    }
+    let title = title.trim();
+    (!title.is_empty()).then(|| title.to_string())
 }
 
 /// What a Markdown file is.
@@ -155,24 +225,35 @@ pub(super) fn parse_file(project: &Project, walk: &Walk, rel: &Path) -> Result<P
             .with_hint("save it as UTF-8 (most editors offer this under 'Save with encoding')")
     })?;
     let text: Arc<str> = Arc::from(text);
-    let is_section = rel.file_name().is_some_and(|n| n == "_index.md");
+    let is_readme_index = walk.readme_indexes.contains(rel);
+    let is_section = is_readme_index || rel.file_name().is_some_and(|n| n == "_index.md");
     let in_bundle = walk.bundle_of(rel).is_some_and(|b| {
         rel.parent() != Some(b) || rel.file_name().is_some_and(|n| n != "index.md")
     });
     let split = front_matter::split(&display, &text)?;
+    let body = &text[split.body_start..];
     let kind = if is_section {
-        Kind::Section(Box::new(front_matter::parse(
-            &display,
-            &text,
-            &split,
-            SECTION_KEYS,
-        )?))
+        let keys = if is_readme_index {
+            format!(
+                "{SECTION_KEYS} (this README.md is its folder's index, read as `_index.md` \
+                 would be; add an `_index.md` to make the README a page of its own)"
+            )
+        } else {
+            SECTION_KEYS.to_string()
+        };
+        let mut meta: SectionFrontMatter = front_matter::parse(&display, &text, &split, &keys)?;
+        if meta.title.is_none() {
+            meta.title = leading_heading(body);
+        }
+        Kind::Section(Box::new(meta))
     } else if in_bundle {
         Kind::BundleAsset
     } else {
-        Kind::Page(Box::new(front_matter::parse(
-            &display, &text, &split, PAGE_KEYS,
-        )?))
+        let mut meta: PageFrontMatter = front_matter::parse(&display, &text, &split, PAGE_KEYS)?;
+        if meta.title.is_none() {
+            meta.title = leading_heading(body);
+        }
+        Kind::Page(Box::new(meta))
     };
     let source = SourceFile {
         rel: rel_string(rel),
@@ -186,4 +267,28 @@ pub(super) fn parse_file(project: &Project, walk: &Walk, rel: &Path) -> Result<P
         source,
         kind,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_heading;
+
+    #[test]
+    fn a_body_opening_with_a_level_one_heading_is_titled_by_it() {
+        let title = |body: &str| leading_heading(body);
+        assert_eq!(title("# Hello\n\ntext"), Some("Hello".into()));
+        assert_eq!(title("\n\n  # Hello #\n"), Some("Hello".into()));
+        assert_eq!(title("Hello *there*\n===\n"), Some("Hello there".into()));
+        assert_eq!(
+            title("# The `ssgx` CLI {#cli}\n"),
+            Some("The ssgx CLI".into())
+        );
+        assert_eq!(title("# A &amp; B <br> C"), Some("A & B  C".into()));
+        assert_eq!(title("## Second level\n"), None);
+        assert_eq!(title("Text first.\n\n# Heading\n"), None);
+        assert_eq!(title("Text\nmore text\n"), None);
+        assert_eq!(title("    # indented code\n"), None);
+        assert_eq!(title("#\n"), None);
+        assert_eq!(title(""), None);
+    }
 }
