@@ -633,6 +633,41 @@ fn javascript_syntax_errors_name_the_file_line_and_column() {
         "{}",
         run.stderr
     );
+
+    // A served function keeps giving the same located error, said once;
+    // a SyntaxError the handler throws while running is not a parse error.
+    std::fs::write(
+        functions.join("throws-syntax.mjs"),
+        "export default async () => new Response(JSON.parse('{'));\n",
+    )
+    .unwrap();
+    let (mut child, addr) =
+        common::spawn_server(dir.path(), &["functions", "serve", "--port", "0"], "");
+    let c = client();
+    for _ in 0..2 {
+        let resp = c
+            .get(format!("http://{addr}/.netlify/functions/imports-bad"))
+            .send()
+            .unwrap();
+        assert_eq!(resp.status(), 500);
+        let body = resp.text().unwrap();
+        assert_eq!(
+            body.matches("functions/parts/bad.mjs:1:21").count(),
+            1,
+            "{body}"
+        );
+        assert!(body.contains("export const x = 1 +;"), "{body}");
+    }
+    let body = c
+        .get(format!("http://{addr}/.netlify/functions/throws-syntax"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(body.starts_with("SyntaxError: Expected property"), "{body}");
+    assert!(!body.contains("node --check"), "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[test]

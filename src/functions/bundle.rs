@@ -266,11 +266,7 @@ fn trace(f: &Function, entry: &Path, root: &Path) -> Result<Trace, RuntimeError>
         if !t.files.insert(file.clone()) {
             continue;
         }
-        let is_code = matches!(
-            file.extension().and_then(|e| e.to_str()),
-            Some("js" | "mjs" | "cjs")
-        );
-        if !is_code {
+        if !is_code(&file) {
             continue;
         }
         let text = std::fs::read_to_string(&file)
@@ -298,6 +294,40 @@ fn trace(f: &Function, entry: &Path, root: &Path) -> Result<Trace, RuntimeError>
         }
     }
     Ok(t)
+}
+
+/// A JavaScript module Node runs (not JSON, not a text file).
+fn is_code(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("js" | "mjs" | "cjs")
+    )
+}
+
+/// The entry and the modules it imports by relative path, all the way
+/// down, nearest first: where to look for the one that does not parse.
+pub(super) fn local_modules(entry: &Path) -> Vec<PathBuf> {
+    let mut found = vec![entry.to_path_buf()];
+    let mut next = 0;
+    // A bound, as a guard against a pathological import graph.
+    while next < found.len() && found.len() <= 200 {
+        let file = found[next].clone();
+        next += 1;
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for cap in import_pattern().captures_iter(&text) {
+            let specifier = &cap[1];
+            if (specifier.starts_with("./") || specifier.starts_with("../"))
+                && let Some(module) = resolve_relative(&file, specifier)
+                && is_code(&module)
+                && !found.contains(&module)
+            {
+                found.push(module);
+            }
+        }
+    }
+    found
 }
 
 /// A package and, through its package.json, its dependencies.

@@ -6,98 +6,34 @@
 // host connects and both sides exchange JSON messages, one a line.
 //   ssgx → host: {id, name, entry, api, event, requestId, params, timeoutMs} | {id, ping: true}
 //   host → ssgx: {id, ok: true, v1: <v1 handler result, or a v2 Response as one>}
-//              | {id, ok: false, error: {type, message, stack}} | {id, ok: true, pong: true}
+//              | {id, ok: false, error: {type, message, stack, atImport}} | {id, ok: true, pong: true}
 // stdout and stderr are the functions' own: their logs reach the terminal.
 'use strict';
 
-const fs = require('node:fs');
 const net = require('node:net');
-const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 const { pathToFileURL } = require('node:url');
 
-// This script lives in PROJECT/.ssgx/node/.
-const projectRoot = path.resolve(__dirname, '..', '..');
 const modules = new Map();
-// Entries that did not parse, with the located error: found once, since
-// Node keeps failing the same import until an edit restarts this host.
-const syntaxErrors = new Map();
 
 async function load(entry) {
   let mod = modules.get(entry);
   if (!mod) {
-    if (syntaxErrors.has(entry)) throw syntaxErrors.get(entry);
     try {
       mod = await import(pathToFileURL(entry).href);
     } catch (err) {
-      if (!(err instanceof SyntaxError)) throw err;
-      const located = locateSyntaxError(entry, err);
-      syntaxErrors.set(entry, located);
-      throw located;
+      // Node does not say where a module fails to parse; ssgx finds out
+      // (`node --check` on the entry and the modules it imports).
+      if (err instanceof SyntaxError) err.atImport = true;
+      throw err;
     }
     modules.set(entry, mod);
   }
   return mod;
 }
 
-// A module that does not parse fails its import without saying where;
-// `node --check` says (file:line, the line, a caret under the column). The
-// entry is checked first, then the local modules it imports.
-function locateSyntaxError(entry, err) {
-  for (const file of localModules(entry)) {
-    const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10000 });
-    const lines = (check.stderr || '').split('\n');
-    const at = /^(.*):(\d+)$/.exec(lines[0] || '');
-    if (check.status === 0 || !at) continue;
-    const relative = path.relative(projectRoot, at[1]);
-    const where = relative.startsWith('..') ? at[1] : relative;
-    const caret = (lines[2] || '').indexOf('^');
-    const column = caret >= 0 ? `:${caret + 1}` : '';
-    const located = new SyntaxError(`${where}:${at[2]}${column}: ${err.message}`);
-    located.stack = `${lines[1] || ''}\n${lines[2] || ''}`;
-    return located;
-  }
-  err.message += ' (in a module this function imports: `node --check FILE` finds it)';
-  err.stack = '';
-  return err;
-}
-
-// The entry and the files it imports by relative path, breadth first.
-function* localModules(entry) {
-  const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"'\n]+)["']/g;
-  const seen = new Set([entry]);
-  const queue = [entry];
-  while (queue.length > 0 && seen.size <= 200) {
-    const file = queue.shift();
-    yield file;
-    let text;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const m of text.matchAll(specifier)) {
-      const found = resolveLocal(path.resolve(path.dirname(file), m[1]));
-      if (found && !seen.has(found)) {
-        seen.add(found);
-        queue.push(found);
-      }
-    }
-  }
-}
-
-function resolveLocal(base) {
-  for (const candidate of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`, path.join(base, 'index.js')]) {
-    try {
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {}
-  }
-  return null;
-}
-
 function errorOf(err) {
   if (err instanceof Error) {
-    return { type: err.name || 'Error', message: err.message, stack: err.stack || '' };
+    return { type: err.name || 'Error', message: err.message, stack: err.stack || '', atImport: err.atImport === true };
   }
   return { type: 'Error', message: String(err), stack: '' };
 }

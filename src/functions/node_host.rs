@@ -17,7 +17,8 @@ use tokio::net::unix::OwnedWriteHalf;
 use tokio::process::{Child, Command};
 use tokio::sync::{Mutex, oneshot};
 
-use super::{RuntimeError, write_if_changed};
+use super::runtime::CallError;
+use super::{RuntimeError, bundle, write_if_changed};
 
 /// The host script and the v2 adapter it loads, written to the work folder.
 const HOST_SCRIPT: &str = include_str!("node_host.cjs");
@@ -33,6 +34,9 @@ pub struct NodeHost {
     pending: Pending,
     next_id: AtomicU64,
     socket: PathBuf,
+    /// Entries that did not parse, with the error located: found once,
+    /// since Node fails the same import again until the host restarts.
+    syntax_errors: std::sync::Mutex<HashMap<PathBuf, CallError>>,
 }
 
 /// Checks that `node` exists and is recent enough; returns its version.
@@ -130,6 +134,7 @@ impl NodeHost {
             pending,
             next_id: AtomicU64::new(1),
             socket,
+            syntax_errors: std::sync::Mutex::default(),
         })
     }
 
@@ -182,6 +187,66 @@ impl NodeHost {
                 .await,
             Ok(Some(_))
         )
+    }
+
+    /// The located error of an entry that failed to parse in this host.
+    pub fn syntax_error(&self, entry: &Path) -> Option<CallError> {
+        let known = self.syntax_errors.lock().ok()?;
+        known.get(entry).cloned()
+    }
+
+    /// Says where a module that does not parse went wrong, which Node's
+    /// failed import does not: `node --check FILE` prints `FILE:LINE`, the
+    /// line, and a caret under the column. The entry is checked first,
+    /// then the local modules it imports (the ones its bundle would take).
+    pub async fn locate_syntax_error(
+        &self,
+        project_root: &Path,
+        entry: &Path,
+        error: CallError,
+    ) -> CallError {
+        let mut located = CallError {
+            message: format!(
+                "{} (in a module this function imports: `node --check FILE` finds it)",
+                error.message
+            ),
+            stack: String::new(),
+            ..error.clone()
+        };
+        for file in bundle::local_modules(entry) {
+            let check = Command::new("node").arg("--check").arg(&file).output();
+            let Ok(Ok(out)) = tokio::time::timeout(Duration::from_secs(10), check).await else {
+                continue;
+            };
+            if out.status.success() {
+                continue;
+            }
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let mut lines = stderr.lines();
+            let Some((path, line)) = lines.next().and_then(|l| l.rsplit_once(':')) else {
+                continue;
+            };
+            if line.parse::<u32>().is_err() {
+                continue;
+            }
+            let (source, caret) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+            let column = caret
+                .find('^')
+                .map(|c| format!(":{}", c + 1))
+                .unwrap_or_default();
+            let path = Path::new(path);
+            let shown = path.strip_prefix(project_root).unwrap_or(path);
+            located = CallError {
+                message: format!("{}:{line}{column}: {}", shown.display(), error.message),
+                stack: format!("{source}\n{caret}"),
+                ..error
+            };
+            break;
+        }
+        if let Ok(mut known) = self.syntax_errors.lock() {
+            known.insert(entry.to_path_buf(), located.clone());
+        }
+        located
     }
 
     pub async fn alive(&self) -> bool {

@@ -540,6 +540,9 @@ impl Runtime {
         }
         let entry = super::typescript::node_entry(&self.project, function);
         let node = self.node().await?;
+        if let Some(known) = node.syntax_error(&entry) {
+            return Err(known);
+        }
         let api = if function.api == ApiVersion::V2 { 2 } else { 1 };
         let message = Invocation {
             name: &function.name,
@@ -572,7 +575,12 @@ impl Runtime {
                 ));
             }
         };
-        js_reply_to_response(&reply)
+        match js_reply_to_response(&reply) {
+            Err(error) if reply["error"]["atImport"] == json!(true) => Err(node
+                .locate_syntax_error(&self.project.root, &entry, error)
+                .await),
+            result => result,
+        }
     }
 }
 
