@@ -74,11 +74,11 @@ pub enum RuntimeError {
     CargoMissing,
     #[error("function `{function}` does not compile:\n{output}")]
     Compile { function: String, output: String },
-    /// `at` is `:LINE:COLUMN`, or empty when oxc does not say.
-    #[error("{}{at}: {message}", file.display())]
+    /// `at` is the line and column, when oxc says.
+    #[error("{}{}: {message}", file.display(), line_col_suffix(*at))]
     TypeScript {
         file: PathBuf,
-        at: String,
+        at: Option<(usize, usize)>,
         message: String,
     },
     #[error(
@@ -100,6 +100,11 @@ pub enum RuntimeError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// `:LINE:COLUMN` after a file name, or nothing when the place is unknown.
+fn line_col_suffix(at: Option<(usize, usize)>) -> String {
+    at.map_or(String::new(), |(line, column)| format!(":{line}:{column}"))
 }
 
 impl RuntimeError {

@@ -142,9 +142,7 @@ pub fn mirror(project: &Project) -> Result<(), RuntimeError> {
                 .map_err(|e| RuntimeError::io("cannot read", entry.path(), e))?;
             let js = strip_types(entry.path(), &text).map_err(|e| RuntimeError::TypeScript {
                 file: project.display_path(entry.path()).to_path_buf(),
-                at: e
-                    .at
-                    .map_or(String::new(), |(line, column)| format!(":{line}:{column}")),
+                at: e.at,
                 message: e.message,
             })?;
             // Always written: the mirror's time says it is up to date.
