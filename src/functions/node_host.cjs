@@ -82,10 +82,15 @@ async function runV1(mod, msg, deadline) {
   });
 }
 
-// The v1 ↔ v2 bridge, shared with the bundles shipped to Netlify.
-let adapter;
+// The v1 ↔ v2 bridge, shared with the bundles shipped to Netlify. Loaded
+// as the host starts, with the Web `Request`/`Response` that Node loads on
+// first use: the first import of a process also sets up Node's module
+// loader, and together they took ~20 ms. Hosts start ahead of need, so a
+// function's first call after an edit does not wait for that.
+const adapterLoaded = import(pathToFileURL(require('node:path').join(__dirname, 'v2-adapter.mjs')).href);
+adapterLoaded.then(() => new Response(new Request('http://localhost/').body)).catch(() => {});
 async function runV2(mod, msg) {
-  adapter ||= await import(pathToFileURL(require('node:path').join(__dirname, 'v2-adapter.mjs')).href);
+  const adapter = await adapterLoaded;
   const handler = typeof mod.default === 'function' ? mod.default : mod.default && mod.default.default;
   if (typeof handler !== 'function') {
     throw Object.assign(new Error(`${msg.name} has no default export function`), { name: 'HandlerNotFound' });
