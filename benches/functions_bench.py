@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Function calls: `ssgx functions serve` beside netlify-cli, in one run.
 
-    python3 benches/functions_bench.py [--duration 10] [--rounds 3] [--edits 5]
+    python3 benches/functions_bench.py [--duration 10] [--rounds 3] [--edits 5] [--edits-only]
 
 Serves the same trivial logic (answer a short text) as a Rust function
 (built in debug, as `functions serve` does by default, and again with
@@ -10,7 +10,8 @@ ssgx, and the two JavaScript ones with `netlify functions:serve --offline`
 (netlify-cli, pinned in benches/tools). For each, wrk measures warm calls
 per second and p50/p99 latency at 1 and 32 connections; then the time
 from a source edit to the new code answering is measured (file write →
-first response with the new text, polled every 2 ms), median of --edits.
+first response with the new text, polled every 2 ms; the function is
+called once before each edit, as a function in use is), median of --edits.
 The wrk rows run --rounds times, alternating, and each reports its median.
 
 Needs wrk (Debian) and `npm ci --prefix benches/tools`; benches/run.sh
@@ -107,6 +108,11 @@ def wrk(url, connections, duration):
 def edit_latency(url, path, template, edits):
     times = []
     for i in range(edits):
+        # The function is in use when it is edited: one call first, so the
+        # host serving it holds the current code. Without it, an edit could
+        # reach a host loading the module for the first time, the edit
+        # already on disk, and the time would measure no reload at all.
+        get(url, timeout=30)
         text = f"edited {i} {time.time()}"
         start = time.perf_counter()
         write(path, template % text)
@@ -151,6 +157,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--edits", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--edits-only", action="store_true", help="skip the wrk rows")
     ap.add_argument("--ssgx", default=os.path.join(REPO, "target", "release", "ssgx"))
     args = ap.parse_args()
     ssgx_site, netlify_site = setup()
@@ -188,26 +195,27 @@ def main():
         # this machine's speed drifts over minutes, and a ratio of two rows
         # measured minutes apart once moved by a third.
         rounds = {}
-        for _ in range(args.rounds):
+        for _ in range(0 if args.edits_only else args.rounds):
             for connections in (1, 32):
                 for name, url, _ in targets:
                     rounds.setdefault((name, connections), []).append(wrk(url, connections, args.duration))
         results = {key: sorted(runs)[len(runs) // 2] for key, runs in rounds.items()}
         release_server.send_signal(signal.SIGINT)
         release_server.wait(timeout=20)
-        print(f"wrk, {args.duration} s per row, warm, 127.0.0.1; `ssgx rust` is built in debug (the default of"
-              " `functions serve`), `ssgx rust -r` with `functions serve --release`")
-        print(f"median of {args.rounds} alternating rounds (the round with the median req/s)")
-        print(f"{'function':<12} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  rounds (req/s)")
-        for (name, connections), (rps, p50, p99, errors) in results.items():
-            every = " ".join(f"{run[0]:.0f}" for run in rounds[(name, connections)])
-            print(f"{name:<12} {connections:>5} {rps:>10.1f} {p50:>8.2f} {p99:>8.2f} {errors:>8}  {every}")
-        print("\nratios at 32 connections:")
-        r = {k: v[0] for k, v in results.items()}
-        print(f"  ssgx rust / netlify v1 = {r[('ssgx rust', 32)] / r[('netlify v1', 32)]:.1f}x")
-        print(f"  ssgx rust -r / netlify v1 = {r[('ssgx rust -r', 32)] / r[('netlify v1', 32)]:.1f}x")
-        print(f"  ssgx js v1 / netlify v1 = {r[('ssgx js v1', 32)] / r[('netlify v1', 32)]:.1f}x")
-        print(f"  ssgx js v2 / netlify v2 = {r[('ssgx js v2', 32)] / r[('netlify v2', 32)]:.1f}x")
+        if not args.edits_only:
+            print(f"wrk, {args.duration} s per row, warm, 127.0.0.1; `ssgx rust` is built in debug (the default of"
+                  " `functions serve`), `ssgx rust -r` with `functions serve --release`")
+            print(f"median of {args.rounds} alternating rounds (the round with the median req/s)")
+            print(f"{'function':<12} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  rounds (req/s)")
+            for (name, connections), (rps, p50, p99, errors) in results.items():
+                every = " ".join(f"{run[0]:.0f}" for run in rounds[(name, connections)])
+                print(f"{name:<12} {connections:>5} {rps:>10.1f} {p50:>8.2f} {p99:>8.2f} {errors:>8}  {every}")
+            print("\nratios at 32 connections:")
+            r = {k: v[0] for k, v in results.items()}
+            print(f"  ssgx rust / netlify v1 = {r[('ssgx rust', 32)] / r[('netlify v1', 32)]:.1f}x")
+            print(f"  ssgx rust -r / netlify v1 = {r[('ssgx rust -r', 32)] / r[('netlify v1', 32)]:.1f}x")
+            print(f"  ssgx js v1 / netlify v1 = {r[('ssgx js v1', 32)] / r[('netlify v1', 32)]:.1f}x")
+            print(f"  ssgx js v2 / netlify v2 = {r[('ssgx js v2', 32)] / r[('netlify v2', 32)]:.1f}x")
 
         print(f"\nsource edit → new code answering, median of {args.edits} (ms)")
         edits = [
