@@ -825,3 +825,105 @@ fn scaffolded_functions_answer_and_are_never_overwritten() {
     assert!(run.stderr.contains("exists already"), "{}", run.stderr);
     assert_eq!(before, common::snapshot(&root.join("functions")));
 }
+
+/// Functions run with the variables `netlify dev` gives them, lowest to
+/// highest: `[build.environment]`, `[context.dev.environment]`, `.env`,
+/// `.env.local`, and ssgx's own environment, which no file replaces. Edits
+/// to netlify.toml and the `.env` files apply without a restart; a `.env`
+/// line that cannot be read is reported with its place, and the last good
+/// variables stay.
+#[test]
+fn functions_get_netlify_devs_variables_and_follow_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("functions")).unwrap();
+    std::fs::write(
+        root.join("functions/env.js"),
+        "exports.handler = async () => ({ statusCode: 200, body: ['FROM_TOML', 'FROM_CONTEXT', 'FROM_DOTENV', 'PATH'].map((k) => `${k}=${process.env[k]}`).join(' ') });\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("netlify.toml"),
+        "[build.environment]\nFROM_TOML = \"toml\"\nFROM_CONTEXT = \"toml\"\n\n[context.dev.environment]\nFROM_CONTEXT = \"context\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".env"),
+        "# comment\nFROM_DOTENV=env\nFROM_CONTEXT=env\nPATH=/nowhere\n",
+    )
+    .unwrap();
+    let (mut child, addr, log) =
+        common::spawn_server_with_log(root, &["functions", "serve", "--port", "0"], "");
+    let c = client();
+    let url = format!("http://{addr}/.netlify/functions/env");
+    let body = c.get(&url).send().unwrap().text().unwrap();
+    assert!(
+        body.starts_with("FROM_TOML=toml FROM_CONTEXT=env FROM_DOTENV=env PATH=")
+            && !body.contains("/nowhere"),
+        "{body}"
+    );
+
+    std::fs::write(root.join(".env.local"), "FROM_DOTENV=\"local value\"\n").unwrap();
+    poll_until(&c, &url, "FROM_DOTENV=local value", Duration::from_secs(10));
+    std::fs::write(
+        root.join("netlify.toml"),
+        "[build.environment]\nFROM_TOML = \"edited\"\n",
+    )
+    .unwrap();
+    poll_until(&c, &url, "FROM_TOML=edited", Duration::from_secs(10));
+
+    std::fs::write(root.join(".env.local"), "GOOD=1\nNOT A LINE\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = String::new();
+    while !seen.contains(".env.local:2:") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match log.recv_timeout(left) {
+            Ok(line) => seen.push_str(&line),
+            Err(_) => panic!("no error naming .env.local:2 in:\n{seen}"),
+        }
+    }
+    let body = c.get(&url).send().unwrap().text().unwrap();
+    assert!(body.contains("FROM_DOTENV=local value"), "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// An edit restarts the Node host, but a call the old host is running
+/// still gets its answer rather than a 500.
+#[test]
+fn a_call_in_flight_during_a_reload_still_answers() {
+    let server = start("functions-site");
+    let fns = server.root.join("functions");
+    std::fs::write(
+        fns.join("pause.js"),
+        "exports.handler = () => new Promise((done) => setTimeout(() => done({ statusCode: 200, body: 'paused' }), 1500));\n",
+    )
+    .unwrap();
+    let c = client();
+    let url = format!("{}/.functions/pause", server.base);
+    poll_until(&c, &url, "paused", Duration::from_secs(20));
+
+    let in_flight = {
+        let (c, url) = (c.clone(), url.clone());
+        std::thread::spawn(move || {
+            let resp = c.get(&url).send().unwrap();
+            (resp.status().as_u16(), resp.text().unwrap())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(
+        fns.join("multi.js"),
+        "exports.handler = async () => ({ statusCode: 200, body: 'edited during a call' });\n",
+    )
+    .unwrap();
+    poll_until(
+        &c,
+        &format!("{}/.functions/multi", server.base),
+        "edited during a call",
+        Duration::from_secs(10),
+    );
+    let (status, body) = in_flight.join().unwrap();
+    assert_eq!((status, body.as_str()), (200, "paused"));
+    let children = children_of(server.child.id());
+    stop(server, &children);
+}

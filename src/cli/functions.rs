@@ -332,10 +332,11 @@ async fn serve(root: PathBuf, host: &str, port: u16, release: bool) -> Result<()
     Ok(())
 }
 
-/// Watches the functions folder and netlify.toml; each burst of edits
+/// Watches the functions folder, netlify.toml and the `.env` files; each burst of edits
 /// reloads what it touched while the server keeps serving.
 fn watch_functions(project: &Project, runtime: Runtime) -> Result<ssgx::dev::watch::Watch, Error> {
-    let files = vec![project.root.join("netlify.toml")];
+    let mut files = vec![project.root.join("netlify.toml")];
+    files.extend(ssgx::functions::env::env_files(project));
     let ignored = vec![project.functions_output_dir.clone()];
     let (watch, mut batches) = ssgx::dev::watch::Watch::start(
         std::slice::from_ref(&project.functions_dir),

@@ -485,12 +485,13 @@ fn watch_site(
     dirs.extend(included.iter().cloned());
     dirs.sort();
     dirs.dedup();
-    let files = vec![
+    let mut files = vec![
         project.root.join(crate::project::CONFIG_FILE),
         project
             .root
             .join(crate::project::netlify_toml::NETLIFY_FILE),
     ];
+    files.extend(functions::env::env_files(project));
     let ignored = vec![
         project.output_dir.clone(),
         project.functions_output_dir.clone(),
@@ -558,12 +559,15 @@ async fn react_to_edits(
         let netlify_toml = project
             .root
             .join(crate::project::netlify_toml::NETLIFY_FILE);
+        let env_files = functions::env::env_files(&project);
         let function_files: Vec<PathBuf> = changed
             .iter()
-            .filter(|p| is_function(p) || **p == netlify_toml)
+            .filter(|p| is_function(p) || **p == netlify_toml || env_files.contains(p))
             .cloned()
             .collect();
-        let site_files = changed.iter().any(|p| !is_function(p));
+        let site_files = changed
+            .iter()
+            .any(|p| !is_function(p) && !env_files.contains(p));
         if !function_files.is_empty() {
             let dev = Arc::clone(&dev);
             tokio::spawn(async move { dev.reload_functions(&function_files).await });

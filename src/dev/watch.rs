@@ -46,12 +46,12 @@ impl Watch {
             };
             if counts {
                 for path in event.paths {
-                    let wanted = watched_dirs.iter().any(|d| path.starts_with(d))
-                        || watched_files.contains(&path);
-                    if wanted
-                        && !ignored(&path)
-                        && !ignored_dirs.iter().any(|d| path.starts_with(d))
-                    {
+                    // A file asked for by name counts even when hidden (`.env`).
+                    let wanted = watched_files.contains(&path)
+                        || (watched_dirs.iter().any(|d| path.starts_with(d))
+                            && !ignored(&path)
+                            && !ignored_dirs.iter().any(|d| path.starts_with(d)));
+                    if wanted {
                         let _ = tx.send(path);
                     }
                 }

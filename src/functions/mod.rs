@@ -9,6 +9,7 @@
 
 pub mod bundle;
 mod discover;
+pub mod env;
 pub mod event;
 mod node_host;
 pub mod routes;

@@ -189,6 +189,11 @@ impl NodeHost {
         )
     }
 
+    /// How many calls are waiting for this host's answer.
+    pub fn in_flight(&self) -> usize {
+        self.pending.lock().map_or(0, |p| p.len())
+    }
+
     /// The located error of an entry that failed to parse in this host.
     pub fn syntax_error(&self, entry: &Path) -> Option<CallError> {
         let known = self.syntax_errors.lock().ok()?;

@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use super::env::FunctionEnv;
 use super::event::{self, Event, FunctionResponse, HttpRequest};
 use super::node_host::NodeHost;
 use super::rust::RustFunctions;
@@ -122,7 +123,9 @@ struct State {
     functions: BTreeMap<String, Function>,
     node: Option<Arc<NodeHost>>,
     /// A fresh host started ahead of need, with no function loaded.
-    spare_node: Option<Arc<NodeHost>>,
+    spare_node: Option<(Arc<NodeHost>, FunctionEnv)>,
+    /// Hosts replaced after an edit, finishing the calls they were running.
+    retired: Vec<Arc<NodeHost>>,
     /// Set by [`Runtime::stop`]: no new spare host after it.
     stopped: bool,
     /// The cron runner's tasks, when schedules run.
@@ -130,10 +133,17 @@ struct State {
     run_schedules: bool,
 }
 
+/// What a reload of netlify.toml or a `.env` file replaces.
+struct Settings {
+    project: Arc<Project>,
+    /// The variables functions run with (see [`super::env`]).
+    env: FunctionEnv,
+}
+
 /// The running functions of one project.
 #[derive(Clone)]
 pub struct Runtime {
-    project: Arc<Project>,
+    settings: Arc<std::sync::RwLock<Settings>>,
     options: RuntimeOptions,
     state: Arc<Mutex<State>>,
     rust: Arc<RustFunctions>,
@@ -157,14 +167,16 @@ impl Runtime {
         options: RuntimeOptions,
     ) -> Result<Runtime, RuntimeError> {
         let functions = discover(&project).map_err(RuntimeError::Discovery)?;
-        let rust = RustFunctions::new(&project, options.clone());
+        let env = Arc::new(super::env::function_env(&project).map_err(RuntimeError::Discovery)?);
+        let rust = RustFunctions::new(&project, options.clone(), Arc::clone(&env));
         let runtime = Runtime {
-            project,
+            settings: Arc::new(std::sync::RwLock::new(Settings { project, env })),
             options,
             state: Arc::new(Mutex::new(State {
                 functions: BTreeMap::new(),
                 node: None,
                 spare_node: None,
+                retired: Vec::new(),
                 stopped: false,
                 schedules: Vec::new(),
                 run_schedules: false,
@@ -257,7 +269,8 @@ impl Runtime {
     pub async fn reload_changed(&self, changed: &[std::path::PathBuf]) -> Result<(), RuntimeError> {
         let _one_at_a_time = self.reloading.lock().await;
         self.generation.fetch_add(1, Ordering::AcqRel);
-        let functions = discover(&self.project).map_err(RuntimeError::Discovery)?;
+        self.reload_settings(changed).await?;
+        let functions = discover(&self.project()).map_err(RuntimeError::Discovery)?;
         let known: Vec<String> = self.state.lock().await.functions.keys().cloned().collect();
         let in_crate = |p: &std::path::Path| {
             functions
@@ -284,10 +297,77 @@ impl Runtime {
         if restart_node {
             let old = self.state.lock().await.node.take();
             if let Some(node) = old {
-                node.stop().await;
+                self.retire(node).await;
                 // Promote the spare now, not on the next call.
                 let _ = self.node().await;
             }
+        }
+        Ok(())
+    }
+
+    /// Stops a host replaced after an edit once the calls it is running
+    /// have answered (a call in flight during a reload is not cut off),
+    /// or at the latest after the longest time limit.
+    async fn retire(&self, host: Arc<NodeHost>) {
+        self.state.lock().await.retired.push(Arc::clone(&host));
+        let this = self.clone();
+        let limit = self.options.timeout.max(DEFAULT_TIMEOUT);
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            while host.in_flight() > 0 && started.elapsed() < limit {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            host.stop().await;
+            this.state
+                .lock()
+                .await
+                .retired
+                .retain(|h| !Arc::ptr_eq(h, &host));
+        });
+    }
+
+    /// The project as the functions see it (netlify.toml as last read).
+    fn project(&self) -> Arc<Project> {
+        let settings = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&settings.project)
+    }
+
+    /// The variables functions run with.
+    pub fn function_env(&self) -> FunctionEnv {
+        let settings = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&settings.env)
+    }
+
+    /// Reads netlify.toml and the `.env` files again when an edit touched
+    /// one: function settings, schedules and variables follow the files
+    /// without a restart. Rust processes with old variables are stopped
+    /// (the next call starts new ones); the Node host restarts anyway.
+    async fn reload_settings(&self, changed: &[std::path::PathBuf]) -> Result<(), RuntimeError> {
+        let project = self.project();
+        let netlify_toml = project
+            .root
+            .join(crate::project::netlify_toml::NETLIFY_FILE);
+        let env_files = super::env::env_files(&project);
+        if !changed
+            .iter()
+            .any(|p| *p == netlify_toml || env_files.contains(p))
+        {
+            return Ok(());
+        }
+        let netlify = crate::project::netlify_toml::NetlifyToml::load(&project.root)
+            .map_err(RuntimeError::Discovery)?;
+        let project = Arc::new(Project {
+            netlify,
+            ..(*project).clone()
+        });
+        let env = Arc::new(super::env::function_env(&project).map_err(RuntimeError::Discovery)?);
+        let env_changed = *env != *self.function_env();
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Settings {
+            project,
+            env: Arc::clone(&env),
+        };
+        if env_changed {
+            self.rust.set_env(env).await;
         }
         Ok(())
     }
@@ -349,12 +429,15 @@ impl Runtime {
         for task in self.state.lock().await.schedules.drain(..) {
             task.abort();
         }
-        let (node, spare) = {
+        let hosts: Vec<Arc<NodeHost>> = {
             let mut state = self.state.lock().await;
             state.stopped = true;
-            (state.node.take(), state.spare_node.take())
+            let spare = state.spare_node.take().map(|(host, _)| host);
+            let mut hosts: Vec<Arc<NodeHost>> = state.retired.drain(..).collect();
+            hosts.extend(state.node.take().into_iter().chain(spare));
+            hosts
         };
-        for host in [node, spare].into_iter().flatten() {
+        for host in hosts {
             host.stop().await;
         }
         self.rust.stop_all().await;
@@ -462,13 +545,19 @@ impl Runtime {
         {
             return Ok(Arc::clone(node));
         }
+        // A spare started before the variables changed is not used.
+        let env = self.function_env();
         let spare = match state.spare_node.take() {
-            Some(spare) if spare.alive().await => Some(spare),
-            _ => None,
+            Some((spare, with)) if Arc::ptr_eq(&with, &env) && spare.alive().await => Some(spare),
+            Some((stale, _)) => {
+                stale.stop().await;
+                None
+            }
+            None => None,
         };
         let host = match spare {
             Some(spare) => spare,
-            None => Arc::new(self.start_host().await?),
+            None => Arc::new(self.start_host(&env).await?),
         };
         state.node = Some(Arc::clone(&host));
         drop(state);
@@ -481,34 +570,24 @@ impl Runtime {
             if this.state.lock().await.stopped {
                 return;
             }
-            if let Ok(spare) = this.start_host().await {
+            let env = this.function_env();
+            if let Ok(spare) = this.start_host(&env).await {
                 let mut state = this.state.lock().await;
                 if state.stopped || state.spare_node.is_some() {
                     spare.stop().await;
                 } else {
-                    state.spare_node = Some(Arc::new(spare));
+                    state.spare_node = Some((Arc::new(spare), env));
                 }
             }
         });
         Ok(host)
     }
 
-    async fn start_host(&self) -> Result<NodeHost, CallError> {
-        let work = self.project.root.join(".ssgx").join("node");
-        NodeHost::start(&work, &self.function_env())
+    async fn start_host(&self, env: &[(String, String)]) -> Result<NodeHost, CallError> {
+        let work = self.project().root.join(".ssgx").join("node");
+        NodeHost::start(&work, env)
             .await
             .map_err(|e| CallError::new("RuntimeError", e.to_string()))
-    }
-
-    /// Environment for functions: netlify.toml's `[build.environment]`.
-    pub fn function_env(&self) -> Vec<(String, String)> {
-        self.project
-            .netlify
-            .build
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
     }
 
     /// Mirrors the TypeScript functions for Node once per reload (a walk of
@@ -518,7 +597,7 @@ impl Runtime {
         if self.ts_mirrored.load(Ordering::Acquire) == generation {
             return Ok(());
         }
-        super::typescript::mirror(&self.project)
+        super::typescript::mirror(&self.project())
             .map_err(|e| CallError::new("TypeScriptError", e.to_string()))?;
         // A reload during the walk leaves the generations apart: the next
         // call mirrors again.
@@ -548,7 +627,8 @@ impl Runtime {
         if function.language == Language::Ts {
             self.mirror_typescript()?;
         }
-        let entry = super::typescript::node_entry(&self.project, function);
+        let project = self.project();
+        let entry = super::typescript::node_entry(&project, function);
         let node = self.node().await?;
         if let Some(known) = node.syntax_error(&entry) {
             return Err(known);
@@ -586,9 +666,9 @@ impl Runtime {
             }
         };
         match js_reply_to_response(&reply) {
-            Err(error) if reply["error"]["atImport"] == json!(true) => Err(node
-                .locate_syntax_error(&self.project.root, &entry, error)
-                .await),
+            Err(error) if reply["error"]["atImport"] == json!(true) => {
+                Err(node.locate_syntax_error(&project.root, &entry, error).await)
+            }
             result => result,
         }
     }

@@ -20,6 +20,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
 
+use super::env::FunctionEnv;
 use super::event::{self, Event, FunctionResponse};
 use super::runtime::{CallError, RuntimeOptions};
 use super::{Function, RuntimeError};
@@ -97,26 +98,20 @@ struct Pool {
 pub struct RustFunctions {
     target_dir: PathBuf,
     options: RuntimeOptions,
-    env: Vec<(String, String)>,
+    /// The variables new processes get (see `functions::env`).
+    env: std::sync::RwLock<FunctionEnv>,
     pools: Mutex<HashMap<String, Arc<Pool>>>,
     /// Compiler output of functions whose last build failed.
     failed: Mutex<HashMap<String, String>>,
 }
 
 impl RustFunctions {
-    pub fn new(project: &Project, options: RuntimeOptions) -> Self {
+    pub fn new(project: &Project, options: RuntimeOptions, env: FunctionEnv) -> Self {
         let target_dir = super::target_dir(project);
-        let env = project
-            .netlify
-            .build
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         RustFunctions {
             target_dir,
             options,
-            env,
+            env: std::sync::RwLock::new(env),
             pools: Mutex::default(),
             failed: Mutex::default(),
         }
@@ -196,6 +191,13 @@ impl RustFunctions {
         }
     }
 
+    /// New variables: processes started with the old ones are stopped, and
+    /// the next call to each function starts one with these.
+    pub async fn set_env(&self, env: FunctionEnv) {
+        *self.env.write().unwrap_or_else(|e| e.into_inner()) = env;
+        self.stop_all().await;
+    }
+
     pub async fn stop_all(&self) {
         let pools: Vec<Arc<Pool>> = self.pools.lock().await.values().cloned().collect();
         for pool in pools {
@@ -265,7 +267,8 @@ impl RustFunctions {
                 Some(p) if p.alive() => return Ok(p),
                 Some(_) => continue,
                 None => {
-                    let p = Arc::new(spawn(name, &pool.binary, &self.env).await?);
+                    let env = Arc::clone(&self.env.read().unwrap_or_else(|e| e.into_inner()));
+                    let p = Arc::new(spawn(name, &pool.binary, &env).await?);
                     pool.all.lock().await.push(Arc::clone(&p));
                     return Ok(p);
                 }

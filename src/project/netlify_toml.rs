@@ -22,6 +22,15 @@ pub struct NetlifyToml {
     pub redirects: Vec<RedirectRule>,
     pub headers: Vec<HeaderRule>,
     pub dev: DevSettings,
+    /// `[context.NAME]` tables; local runs read `[context.dev.environment]`.
+    pub context: BTreeMap<String, ContextSettings>,
+}
+
+/// The part of a `[context.NAME]` table ssgx uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ContextSettings {
+    pub environment: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,6 +86,8 @@ pub struct DevSettings {
     pub target_port: Option<u16>,
     pub framework: Option<String>,
     pub auto_launch: Option<bool>,
+    /// `.env` files for functions, highest priority first.
+    pub env_files: Option<Vec<String>>,
 }
 
 /// Settings of one function, merged from `[functions]` and the tables that
