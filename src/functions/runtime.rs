@@ -306,15 +306,14 @@ impl Runtime {
     }
 
     /// Stops a host replaced after an edit once the calls it is running
-    /// have answered (a call in flight during a reload is not cut off),
-    /// or at the latest after the longest time limit.
+    /// have answered (a call in flight during a reload, or a background
+    /// function at work, is not cut off). Every call ends by its time limit
+    /// at the latest, so the host does too.
     async fn retire(&self, host: Arc<NodeHost>) {
         self.state.lock().await.retired.push(Arc::clone(&host));
         let this = self.clone();
-        let limit = self.options.timeout.max(DEFAULT_TIMEOUT);
         tokio::spawn(async move {
-            let started = std::time::Instant::now();
-            while host.in_flight() > 0 && started.elapsed() < limit {
+            while host.in_flight() > 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             host.stop().await;
@@ -515,10 +514,7 @@ impl Runtime {
     }
 
     fn timeout_of(&self, function: &Function) -> Duration {
-        function
-            .settings
-            .timeout
-            .map_or(self.options.timeout, Duration::from_secs)
+        time_limit(function, self.options.timeout)
     }
 
     /// Runs one invocation with a ready-made event.
@@ -674,6 +670,20 @@ impl Runtime {
     }
 }
 
+/// Netlify's limit for a background function's run.
+pub const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// How long a call may run: the function's `timeout` setting, else 15
+/// minutes for a background function (as in production: a long job must
+/// not be cut off at 30 s only locally), else `default`.
+fn time_limit(function: &Function, default: Duration) -> Duration {
+    match (function.settings.timeout, function.kind) {
+        (Some(seconds), _) => Duration::from_secs(seconds),
+        (None, Kind::Background) => BACKGROUND_TIMEOUT,
+        (None, _) => default,
+    }
+}
+
 /// The request Netlify's scheduler sends: a POST with the next run's time.
 pub fn scheduled_request(name: &str, next_run: &chrono::DateTime<chrono::Utc>) -> HttpRequest {
     HttpRequest {
@@ -704,4 +714,40 @@ fn js_reply_to_response(reply: &Value) -> Result<FunctionResponse, CallError> {
         });
     }
     event::v1_response(&reply["v1"]).map_err(|e| CallError::new("Error", e.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Overrides;
+
+    #[test]
+    fn background_functions_get_production_s_fifteen_minutes() {
+        let dir = tempfile::tempdir().unwrap();
+        let functions = dir.path().join("functions");
+        std::fs::create_dir_all(&functions).unwrap();
+        let v1 = "exports.handler = async () => ({ statusCode: 200 });\n";
+        for name in ["report-background.js", "hello.js", "quick-background.js"] {
+            std::fs::write(functions.join(name), v1).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("netlify.toml"),
+            "[functions.\"quick-background\"]\ntimeout = 5\n",
+        )
+        .unwrap();
+        let project = Project::load(dir.path(), &Overrides::default()).unwrap();
+        let limits: Vec<(String, Duration)> = discover(&project)
+            .unwrap()
+            .iter()
+            .map(|f| (f.name.clone(), time_limit(f, DEFAULT_TIMEOUT)))
+            .collect();
+        assert_eq!(
+            limits,
+            vec![
+                ("hello".to_string(), DEFAULT_TIMEOUT),
+                ("quick-background".to_string(), Duration::from_secs(5)),
+                ("report-background".to_string(), BACKGROUND_TIMEOUT),
+            ]
+        );
+    }
 }
