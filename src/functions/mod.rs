@@ -5,7 +5,8 @@
 //! Public surface: [`discover`] and [`Function`]; [`Runtime`] (start,
 //! invoke, reload, stop); [`event`] for the v1 event and response; [`serve`]
 //! for mounting the runtime behind `/.netlify/functions/*` and
-//! `/.functions/*` in one line.
+//! `/.functions/*` in one line; [`env`] for the variables functions get
+//! and the `.env` files they come from (which the watchers follow).
 
 pub mod bundle;
 mod discover;

@@ -332,7 +332,7 @@ impl Runtime {
     }
 
     /// The variables functions run with.
-    pub fn function_env(&self) -> FunctionEnv {
+    fn function_env(&self) -> FunctionEnv {
         let settings = self.settings.read().unwrap_or_else(|e| e.into_inner());
         Arc::clone(&settings.env)
     }
