@@ -26,6 +26,9 @@ fn init_makes_a_site_that_builds() {
         "title from the folder name"
     );
     assert!(common::read(site.join("netlify.toml")).contains("command = \"ssgx build\""));
+    // Functions read secrets from `.env` files: never committed by default.
+    let ignored = common::read(site.join(".gitignore"));
+    assert!(ignored.contains("\n.env*\n!.env.example\n"), "{ignored}");
 
     let built = common::build(&site);
     assert_eq!(built.code, 0, "{}", built.stderr);

@@ -28,7 +28,8 @@ fn project_files() -> Vec<(&'static str, &'static str, &'static str)> {
         (
             ".gitignore",
             GITIGNORE,
-            "add `/public/`, `/.ssgx/` and `/.netlify/` to it: they are generated",
+            "add `/public/`, `/.ssgx/` and `/.netlify/` to it (they are generated), and `.env*` \
+             if your functions read secrets from `.env` files",
         ),
     ]
 }
@@ -234,7 +235,9 @@ command = "ssgx build"
 publish = "public"
 "#;
 
-const GITIGNORE: &str = "/public/\n/.ssgx/\n/.netlify/\n";
+/// Generated folders, and the `.env` files that hold the functions'
+/// secrets (an example file stays shareable).
+const GITIGNORE: &str = "/public/\n/.ssgx/\n/.netlify/\n.env*\n!.env.example\n";
 
 #[cfg(test)]
 mod tests {
