@@ -59,10 +59,8 @@ pub fn function_env(project: &Project) -> Result<Vec<(String, String)>, Diagnost
         .collect())
 }
 
-/// One `.env` file's variables (none when it does not exist). Parsed with
-/// `dotenvy`, which follows the dotenv rules Netlify's CLI uses (quotes,
-/// `export`, comments, multi-line values), without touching ssgx's own
-/// environment.
+/// One `.env` file's variables (none when it does not exist); a line that
+/// cannot be read is an error at its place.
 fn read_env_file(
     project: &Project,
     file: &std::path::Path,
@@ -80,32 +78,96 @@ fn read_env_file(
             ));
         }
     };
+    let text: Arc<str> = Arc::from(text.replace("\r\n", "\n"));
+    parse_dotenv(&text).map_err(|(offset, message)| {
+        Diagnostic::at_offset(&display, &text, offset, 0, message).with_hint(
+            "write one `NAME=value` a line; quote a value holding `#` or line breaks \
+             ('single quotes' keep it as written)",
+        )
+    })
+}
+
+/// Parses `.env` text as netlify-cli's dotenv reads it: `NAME=value` (or
+/// `NAME: value`) lines, optionally after `export`; `#` starts a comment,
+/// also inside an unquoted value; unquoted values are trimmed; a value in
+/// single, double or back quotes keeps its spaces and may span lines, and
+/// in double quotes `\n` and `\r` become line breaks. Nothing else is
+/// expanded: a secret holding `$` stays as written. (Hand-written: the
+/// Rust dotenv crates expand `$NAME`, which would change such values.)
+/// Errors are a byte offset and what is wrong there.
+fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, &'static str)> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
     let mut values = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok(pair) => values.push(pair),
-            Err(dotenvy::Error::LineParse(line, index)) => {
-                let text: Arc<str> = Arc::from(text.as_str());
-                // `line` runs on past its first line when a quote is not
-                // closed: point into the first line then.
-                let column = index.min(line.find('\n').unwrap_or(line.len()));
-                let offset = text.find(&line).map_or(0, |start| start + column);
-                return Err(Diagnostic::at_offset(
-                    &display,
-                    &text,
-                    offset,
-                    0,
-                    "this line of the .env file cannot be read",
-                )
-                .with_hint(
-                    "write one `NAME=value` a line; put values with spaces, quotes or `#` in \
-                     double quotes",
-                ));
-            }
-            Err(e) => return Err(Diagnostic::in_file(&display, 1, 1, e.to_string())),
+    let skip = |at: &mut usize, what: &dyn Fn(u8) -> bool| {
+        while *at < bytes.len() && what(bytes[*at]) {
+            *at += 1;
         }
+    };
+    let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
+    loop {
+        skip(&mut at, &|b| b.is_ascii_whitespace());
+        if at >= bytes.len() {
+            return Ok(values);
+        }
+        if bytes[at] == b'#' {
+            at = line_end(at);
+            continue;
+        }
+        if text[at..].starts_with("export ") || text[at..].starts_with("export\t") {
+            at += "export".len();
+            skip(&mut at, &|b| b == b' ' || b == b'\t');
+        }
+        let name_start = at;
+        skip(&mut at, &|b| {
+            b.is_ascii_alphanumeric() || b"_.-".contains(&b)
+        });
+        if at == name_start {
+            return Err((
+                at,
+                "expected a variable name (letters, digits, `_`, `.`, `-`)",
+            ));
+        }
+        let name = text[name_start..at].to_string();
+        skip(&mut at, &|b| b == b' ' || b == b'\t');
+        if at >= bytes.len() || !matches!(bytes[at], b'=' | b':') {
+            return Err((at, "expected `=` after the variable name"));
+        }
+        at += 1;
+        skip(&mut at, &|b| b == b' ' || b == b'\t');
+        let value = match bytes.get(at) {
+            Some(&quote @ (b'\'' | b'"' | b'`')) => {
+                let open = at;
+                at += 1;
+                // A backslash before the quote keeps it inside the value.
+                while at < bytes.len() && !(bytes[at] == quote && bytes[at - 1] != b'\\') {
+                    at += 1;
+                }
+                if at >= bytes.len() {
+                    return Err((open, "this quote is never closed"));
+                }
+                let inner = &text[open + 1..at];
+                at += 1;
+                skip(&mut at, &|b| b == b' ' || b == b'\t');
+                if at < bytes.len() && !matches!(bytes[at], b'\n' | b'#') {
+                    return Err((at, "unexpected text after the closing quote"));
+                }
+                at = line_end(at);
+                if quote == b'"' {
+                    inner.replace("\\n", "\n").replace("\\r", "\r")
+                } else {
+                    inner.to_string()
+                }
+            }
+            _ => {
+                let end = line_end(at);
+                let value = text[at..end].split('#').next().unwrap_or("");
+                at = end;
+                value.trim().to_string()
+            }
+        };
+        values.push((name, value));
     }
-    Ok(values)
 }
 
 #[cfg(test)]
@@ -138,6 +200,32 @@ mod tests {
             env,
             vec![("A".into(), "mine".into()), ("B".into(), "shared".into())]
         );
+    }
+
+    #[test]
+    fn dotenv_values_read_as_netlify_cli_reads_them() {
+        let text = "# a comment\n\nBASIC=basic\nexport EXPORTED=yes\nEMPTY=\n  SPACED =  some value  # note\n\
+                    CUT=http://x/#anchor\nSINGLE='$HOME # kept'\nDOUBLE=\"a\\nb \\\"q\\\"\"\n\
+                    MULTI=\"one\ntwo\"\nTICK=`it's \"both\"`\nCOLON: value\nDOLLAR=pa$$word\nBASIC=again\n";
+        let parsed = parse_dotenv(text).unwrap();
+        let get = |name: &str| {
+            parsed
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("BASIC"), Some("again"));
+        assert_eq!(get("EXPORTED"), Some("yes"));
+        assert_eq!(get("EMPTY"), Some(""));
+        assert_eq!(get("SPACED"), Some("some value"));
+        assert_eq!(get("CUT"), Some("http://x/"));
+        assert_eq!(get("SINGLE"), Some("$HOME # kept"));
+        assert_eq!(get("DOUBLE"), Some("a\nb \\\"q\\\""));
+        assert_eq!(get("MULTI"), Some("one\ntwo"));
+        assert_eq!(get("TICK"), Some("it's \"both\""));
+        assert_eq!(get("COLON"), Some("value"));
+        assert_eq!(get("DOLLAR"), Some("pa$$word"));
     }
 
     #[test]
