@@ -90,6 +90,36 @@ fn stop(mut server: Server, children: &[u32]) {
     }
 }
 
+/// Stops a server as Ctrl-C would, if it still runs: at the end of every
+/// test, also one whose assertion failed (that once left servers behind).
+fn interrupt(child: &mut Child) {
+    if !matches!(child.try_wait(), Ok(None)) {
+        return;
+    }
+    unsafe_kill(child.id(), "INT");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        interrupt(&mut self.child);
+    }
+}
+
+/// A server started by hand, stopped when the test ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        interrupt(&mut self.0);
+    }
+}
+
 fn unsafe_kill(pid: u32, signal: &str) {
     Command::new("kill")
         .arg(format!("-{signal}"))
@@ -641,8 +671,9 @@ fn javascript_syntax_errors_name_the_file_line_and_column() {
         "export default async () => new Response(JSON.parse('{'));\n",
     )
     .unwrap();
-    let (mut child, addr) =
+    let (child, addr) =
         common::spawn_server(dir.path(), &["functions", "serve", "--port", "0"], "");
+    let _server = Running(child);
     let c = client();
     for _ in 0..2 {
         let resp = c
@@ -666,8 +697,6 @@ fn javascript_syntax_errors_name_the_file_line_and_column() {
         .unwrap();
     assert!(body.starts_with("SyntaxError: Expected property"), "{body}");
     assert!(!body.contains("node --check"), "{body}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -852,8 +881,9 @@ fn functions_get_netlify_devs_variables_and_follow_their_files() {
         "# comment\nFROM_DOTENV=env\nFROM_CONTEXT=env\nPATH=/nowhere\n",
     )
     .unwrap();
-    let (mut child, addr, log) =
+    let (child, addr, log) =
         common::spawn_server_with_log(root, &["functions", "serve", "--port", "0"], "");
+    let _server = Running(child);
     let c = client();
     let url = format!("http://{addr}/.netlify/functions/env");
     let body = c.get(&url).send().unwrap().text().unwrap();
@@ -884,8 +914,6 @@ fn functions_get_netlify_devs_variables_and_follow_their_files() {
     }
     let body = c.get(&url).send().unwrap().text().unwrap();
     assert!(body.contains("FROM_DOTENV=local value"), "{body}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// An edit restarts the Node host, but a call the old host is running
