@@ -9,13 +9,16 @@ peak RSS with ratios to the plain build:
 
   plain      no taxonomies, no highlighting
   tags       the corpus as generated: 2-4 tags a page from a pool of 50
-  highlight-cold  tags, and [markdown] highlight_code = true (class-based:
-             every code block of the corpus's Rust, JS, TOML, shell and
-             Python is highlighted with syntect), the highlight cache
+  highlight-cold  tags, and [markdown] highlight_code = true (class-based,
+             the default engine: hl-lite's lexers for the corpus's Rust,
+             JS, TOML, shell and Python blocks), the highlight cache
              (.ssgx/cache/) deleted before each run (not timed): a first
              build, or a fresh checkout
-  highlight-warm  the same with the cache of the previous run kept
-  valid-code-cold (with --valid-code; not part of the bar) highlight-cold
+  highlight-warm  the same with the cache of the previous run kept (the
+             lexical engine caches nothing, so this is highlight-cold again)
+  tree-sitter-cold (with --tree-sitter; not part of the bar) highlight-cold
+             with highlight_engine = "tree-sitter": every block parsed
+  valid-code-cold (with --valid-code; not part of the bar) tree-sitter-cold
              with each code line rewritten to be valid in its block's
              language (the corpus writes `let x_1 = 2; // w` for all five,
              which only Rust and JS parse; see valid_code())
@@ -70,8 +73,10 @@ def prepare(pages, variants):
             html = open(page, encoding="utf-8").read()
             html = re.sub(r"\{% for t in page\.taxonomies\.tags %\}.*?\{% endfor %\}", "", html)
             open(page, "w", encoding="utf-8").write(html)
-        if variant.startswith("highlight") or variant.startswith("valid-code"):
+        if variant.startswith(("highlight", "tree-sitter", "valid-code")):
             text += "\n[markdown]\nhighlight_code = true\n"
+        if variant.startswith(("tree-sitter", "valid-code")):
+            text += 'highlight_engine = "tree-sitter"\n'
         if variant.startswith("valid-code"):
             valid_code(os.path.join(dest, "site"))
         open(config, "w", encoding="utf-8").write(text)
@@ -125,10 +130,13 @@ def main():
     parser.add_argument("--pages", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--ssgx", default=os.path.join(REPO, "target", "release", "ssgx"))
+    parser.add_argument("--tree-sitter", action="store_true",
+                        help="also time tree-sitter-cold (not part of the bar)")
     parser.add_argument("--valid-code", action="store_true",
                         help="also time valid-code-cold (not part of the bar)")
     args = parser.parse_args()
-    variants = VARIANTS + (["valid-code-cold"] if args.valid_code else [])
+    variants = (VARIANTS + (["tree-sitter-cold"] if args.tree_sitter else [])
+                + (["valid-code-cold"] if args.valid_code else []))
     base = prepare(args.pages, variants)
     ssgx = os.path.abspath(args.ssgx)
     results = {}

@@ -1,8 +1,9 @@
 //! What highlighting alone costs: every fenced code block of a site's
 //! Markdown, highlighted as `ssgx build` does (cache bypassed), timed per
-//! language on one thread and in total on N threads.
+//! language on one thread and in total on N threads, with the default
+//! engine or the one named (`lexical`, `tree-sitter`).
 //!
-//!     cargo run --release --example highlight_bench -- benches/work/c10000/ssgx/site 2
+//!     cargo run --release --example highlight_bench -- benches/work/c10000/ssgx/site 2 tree-sitter
 //!
 //! Used for the authoring bar's analysis in benches/RESULTS.md.
 
@@ -13,7 +14,7 @@ use std::time::Instant;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use rayon::prelude::*;
 use ssgx::markdown::highlight::highlight;
-use ssgx::project::MarkdownConfig;
+use ssgx::project::{HighlightEngine, MarkdownConfig};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,12 +51,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let root = args
         .next()
-        .ok_or("usage: highlight_bench SITE_DIR [THREADS]")?;
+        .ok_or("usage: highlight_bench SITE_DIR [THREADS] [ENGINE]")?;
     let threads: usize = args.next().map_or(Ok(1), |t| t.parse())?;
+    let highlight_engine = match args.next().as_deref() {
+        None | Some("lexical") => HighlightEngine::Lexical,
+        Some("tree-sitter") => HighlightEngine::TreeSitter,
+        Some(other) => return Err(format!("unknown engine {other}").into()),
+    };
     let blocks = code_blocks(&root)?;
     let lines: usize = blocks.iter().map(|(_, code)| code.lines().count()).sum();
     let config = MarkdownConfig {
         highlight_code: true,
+        highlight_engine,
         ..MarkdownConfig::default()
     };
     // Each run gets its own text, so the in-process block cache never answers.

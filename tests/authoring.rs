@@ -213,6 +213,54 @@ fn markdown_options_and_highlighting() {
 }
 
 #[test]
+fn both_highlight_engines_and_which_one_caches() {
+    let dir = copy_fixture("markdown-site");
+    let cache = dir.path().join(".ssgx/cache");
+    // The default, lexical engine: nothing worth caching.
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lexical = read(dir.path().join("public/code/index.html"));
+    assert!(
+        lexical.contains(r#"<span class="z-function">println!</span>"#),
+        "{lexical}"
+    );
+    assert!(!cache.exists(), "the lexical engine wrote a cache");
+    // Tree-sitter: a parse tree's detail, kept in the block cache.
+    let config = dir.path().join("ssgx.toml");
+    let text = read(&config).replace(
+        "highlight_code = true",
+        "highlight_code = true\nhighlight_engine = \"tree-sitter\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let parsed = read(dir.path().join("public/code/index.html"));
+    assert!(
+        parsed.contains(r#"<span class="z-macro">println!</span>"#),
+        "{parsed}"
+    );
+    assert!(parsed.contains(r#"<span class="z-keyword">fn</span>"#));
+    assert!(
+        std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0) == 1,
+        "tree-sitter's blocks are cached in {}",
+        cache.display()
+    );
+    // A misspelt engine is a config error that lists the choices.
+    let text = read(&config).replace("\"tree-sitter\"", "\"treesitter\"");
+    std::fs::write(&config, text).unwrap();
+    let run = build(dir.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("ssgx.toml:6:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("expected `lexical` or `tree-sitter`"),
+        "{}",
+        run.stderr
+    );
+    // A bad value is not helped by the list of top-level keys.
+    assert!(!run.stderr.contains("known keys"), "{}", run.stderr);
+}
+
+#[test]
 fn unknown_highlight_theme_is_an_error_in_the_config() {
     let dir = copy_fixture("markdown-site");
     let config = dir.path().join("ssgx.toml");

@@ -1,14 +1,18 @@
-//! Syntax highlighting of fenced code blocks at build time, with
-//! tree-sitter grammars and themes from `arborium`. Class-based output (one
-//! `z-keyword`, `z-string`, ... span per token, and a generated stylesheet
-//! with the light theme and the dark one under `prefers-color-scheme:
-//! dark`), or inline styles. Grammars compile once per process, on first
+//! Syntax highlighting of fenced code blocks at build time. Two engines:
+//! `lexical` (the default) reads the dozen languages pages show most with
+//! hl-lite's hand-written lexers and the rest with tree-sitter;
+//! `tree-sitter` uses `arborium`'s tree-sitter grammars for all. Output is
+//! the same either way: class-based (one `z-keyword`, `z-string`, ...
+//! span per token, and a generated stylesheet with the light theme and the
+//! dark one under `prefers-color-scheme: dark`), or inline styles, with
+//! themes from `arborium`. Grammars compile once per process, on first
 //! use, and are shared by the build's threads.
 //!
-//! Why tree-sitter rather than syntect: on the benchmark corpus syntect
-//! parsed 20–40 µs a line and made highlighting cost more than the rest of
-//! the build together; these grammars take under half that time on the
-//! same blocks, and a fifth on valid code (benches/RESULTS.md).
+//! Why two: on the benchmark corpus tree-sitter parses 6-24 µs a line
+//! (far more on code not valid in its block's language), which made a first
+//! build with highlighting twice as slow as one without; the lexers take
+//! 0.2 µs, with the detail of Hugo's Chroma or highlight.js rather than a
+//! parse tree's. syntect was slower than tree-sitter still (benches/RESULTS.md).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,7 +25,7 @@ use arborium_highlight::spans_to_flat_tokens;
 use arborium_theme::highlights::{HIGHLIGHTS, tag_to_name};
 
 use super::highlight_cache;
-use crate::project::{HighlightStyle, MarkdownConfig};
+use crate::project::{HighlightEngine, HighlightStyle, MarkdownConfig};
 
 /// Classes are prefixed so they never meet a theme's own: `z-keyword`.
 const CLASS_PREFIX: &str = "z";
@@ -106,30 +110,76 @@ pub fn is_plain(lang: &str) -> bool {
 }
 
 /// The HTML of one code block in `lang`, or `None` when the language is
-/// unknown (the caller renders it plain and warns). Blocks seen before (in
-/// this process, or in the last build's cache) are not highlighted again.
+/// unknown (the caller renders it plain and warns). The lexical engine is
+/// cheaper than a cache lookup, so only tree-sitter's blocks are cached:
+/// blocks seen before (in this process, or in the last build's cache) are
+/// not parsed again.
 pub fn highlight(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
+    if config.highlight_engine == HighlightEngine::Lexical
+        && let Some(lexer) = hl_lite::Lang::from_slug(lang)
+    {
+        let tokens = lexical_tokens(lexer, code);
+        return block_html(code, lang, config, tokens);
+    }
     let style = match config.highlight_style {
         HighlightStyle::Class => "class",
         HighlightStyle::Inline => "inline",
     };
     let dark = config.highlight_theme_dark.as_deref().unwrap_or("");
     let key = highlight_cache::key(&[lang, style, &config.highlight_theme, dark, code]);
-    highlight_cache::get_or_make(key, || highlight_uncached(code, lang, config))
+    highlight_cache::get_or_make(key, || {
+        let tokens = tree_sitter_tokens(code, lang)?;
+        block_html(code, lang, config, tokens)
+    })
 }
 
-fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option<String> {
+/// A token: its byte range in the block and its class (`keyword`, ...).
+type Token = (usize, usize, &'static str);
+
+/// The tokens hl-lite's lexer finds (unclassified text left out). The
+/// block's final newlines are left out, as tree-sitter leaves them.
+fn lexical_tokens(lexer: hl_lite::Lang, code: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut at = 0;
+    for span in hl_lite::highlight(lexer, code.trim_end_matches('\n')) {
+        let end = at + span.text.len();
+        if span.kind != hl_lite::Kind::Plain {
+            tokens.push((at, end, span.kind.class()));
+        }
+        at = end;
+    }
+    tokens
+}
+
+/// The tokens of the tree-sitter grammar for `lang` (the innermost capture
+/// wins, neighbours of one category merged); `None` without a grammar.
+fn tree_sitter_tokens(code: &str, lang: &str) -> Option<Vec<Token>> {
     let grammar = grammar_name(lang)?;
     let spans = HIGHLIGHTER.with(|cell| {
         let mut highlighter = cell.borrow_mut();
         highlighter.highlight_spans(&grammar, code).ok()
     })?;
-    // The highlighter drops the block's final newline; code blocks keep it.
+    Some(
+        spans_to_flat_tokens(code, spans)
+            .into_iter()
+            .filter_map(|t| Some((t.start as usize, t.end as usize, tag_to_name(t.tag)?)))
+            .collect(),
+    )
+}
+
+/// A block's `<pre>`, its tokens shown as `highlight_style` says.
+fn block_html(
+    code: &str,
+    lang: &str,
+    config: &MarkdownConfig,
+    tokens: Vec<Token>,
+) -> Option<String> {
+    // The tokens leave the block's final newlines out; code blocks keep them.
     let newlines = &code[code.trim_end_matches('\n').len()..];
     let lang_attr = crate::templates::escape_html(lang);
     match config.highlight_style {
         HighlightStyle::Class => {
-            let spans = token_spans(code, spans, |out, name| {
+            let spans = token_spans(code, tokens, |out, name| {
                 let _ = write!(out, "class=\"{CLASS_PREFIX}-{name}\"");
             });
             Some(format!(
@@ -139,7 +189,7 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
         HighlightStyle::Inline => {
             let theme = theme(&config.highlight_theme)?;
             let styles = slot_styles(theme);
-            let spans = token_spans(code, spans, |out, name| {
+            let spans = token_spans(code, tokens, |out, name| {
                 let declarations = styles
                     .get(name)
                     .map(|style| declarations(style, false))
@@ -154,23 +204,13 @@ fn highlight_uncached(code: &str, lang: &str, config: &MarkdownConfig) -> Option
     }
 }
 
-/// One `<span ATTRIBUTE>` per token (the innermost capture wins, neighbours
-/// of one category are merged), `attribute` writing how a category
+/// One `<span ATTRIBUTE>` per token, `attribute` writing how a category
 /// (`keyword`, `string`, ...) is shown; the text between them escaped.
-fn token_spans(
-    code: &str,
-    spans: Vec<arborium::advanced::Span>,
-    attribute: impl Fn(&mut String, &str),
-) -> String {
+fn token_spans(code: &str, tokens: Vec<Token>, attribute: impl Fn(&mut String, &str)) -> String {
     let mut out = String::with_capacity(code.len() * 2);
     let mut written = 0;
-    for token in spans_to_flat_tokens(code, spans) {
-        let (start, end) = (token.start as usize, token.end as usize);
-        let (Some(before), Some(text), Some(name)) = (
-            code.get(written..start),
-            code.get(start..end),
-            tag_to_name(token.tag),
-        ) else {
+    for (start, end, name) in tokens {
+        let (Some(before), Some(text)) = (code.get(written..start), code.get(start..end)) else {
             continue;
         };
         escape_html_body(&mut out, before);
@@ -181,7 +221,7 @@ fn token_spans(
         out.push_str("</span>");
         written = end;
     }
-    // The highlighter leaves the final newlines out; the caller adds them.
+    // The tokens leave the final newlines out; the caller adds them.
     escape_html_body(&mut out, code[written..].trim_end_matches('\n'));
     out
 }
@@ -324,9 +364,25 @@ mod tests {
         }
     }
 
+    fn configs() -> [MarkdownConfig; 2] {
+        [
+            config(),
+            MarkdownConfig {
+                highlight_engine: HighlightEngine::TreeSitter,
+                ..config()
+            },
+        ]
+    }
+
     #[test]
     fn known_languages_get_classes_and_unknown_none() {
-        let config = config();
+        for config in configs() {
+            known_languages_get_classes_and_unknown_none_with(&config);
+        }
+    }
+
+    fn known_languages_get_classes_and_unknown_none_with(config: &MarkdownConfig) {
+        let config = config.clone();
         let html = highlight("fn main() { let x = \"<b>\"; }\n", "rust", &config).unwrap();
         assert!(
             html.starts_with(
@@ -353,7 +409,12 @@ mod tests {
 
     #[test]
     fn odd_blocks_keep_their_text() {
-        let config = config();
+        for config in configs() {
+            odd_blocks_keep_their_text_with(&config);
+        }
+    }
+
+    fn odd_blocks_keep_their_text_with(config: &MarkdownConfig) {
         for code in [
             "",
             "\n\n",
@@ -362,8 +423,10 @@ mod tests {
             "\tlet x = '<&>';\n",
             "}}}{{{ ))) \u{0}\n",
         ] {
-            for lang in ["rust", "python", "js", "sh", "toml", "html", "markdown"] {
-                let html = highlight(code, lang, &config).unwrap();
+            for lang in [
+                "rust", "python", "js", "sh", "toml", "html", "markdown", "go",
+            ] {
+                let html = highlight(code, lang, config).unwrap();
                 let inner = html
                     .split_once("\">")
                     .and_then(|(_, rest)| rest.split_once("\">"))
@@ -385,9 +448,32 @@ mod tests {
                     .replace("&quot;", "\"")
                     .replace("&#39;", "'")
                     .replace("&amp;", "&");
-                assert_eq!(text, code, "{lang}: {html}");
+                assert_eq!(text, code, "{lang} {:?}: {html}", config.highlight_engine);
             }
         }
+    }
+
+    #[test]
+    fn the_engines_differ_in_detail() {
+        let code = "fn area(width: u32) -> u32 { width * 2 } // twice\n";
+        let [lexical, tree_sitter] = configs();
+        let fast = highlight(code, "rust", &lexical).unwrap();
+        let deep = highlight(code, "rust", &tree_sitter).unwrap();
+        for html in [&fast, &deep] {
+            for class in [
+                "z-keyword\">fn",
+                "z-function\">area",
+                "z-comment\">// twice",
+            ] {
+                assert!(html.contains(class), "{class} in {html}");
+            }
+        }
+        // Only the parse tree knows `width` is a parameter.
+        assert!(deep.contains("z-variable\">width"), "{deep}");
+        assert!(!fast.contains("z-variable"), "{fast}");
+        // A language without a lexer goes to tree-sitter either way.
+        let go = highlight("package main\n", "go", &lexical).unwrap();
+        assert!(go.contains("z-keyword\">package"), "{go}");
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub fn feed_context(
 /// A page as a feed entry: its fields plus the dates feeds need and the
 /// HTML to carry (`feed_content`).
 fn feed_entry(project: &Project, lib: &Library, data: &SiteData, id: PageId) -> Value {
-    let mut entry = data.pages[id].clone();
+    let mut entry = data.page_with_body(id);
     let page = &lib.pages[id];
     let published = page.date.as_ref().map(|d| d.utc).unwrap_or_default();
     let updated = newest_date(lib, id).unwrap_or(published);
@@ -152,18 +152,25 @@ const SEARCH_BODY_CHARS: usize = 5_000;
 /// `{title, url, description, date, body}` (the body as plain text).
 pub fn search_index(lib: &Library, data: &SiteData) -> String {
     let mut entries: Vec<Value> = Vec::with_capacity(lib.pages.len() + lib.sections.len());
-    let values = data.pages.iter().chain(
-        lib.sections
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.meta.redirect_to.is_none())
-            .map(|(id, _)| &data.sections[id]),
-    );
-    for v in values {
+    let pages = data
+        .pages
+        .iter()
+        .zip(&data.page_bodies)
+        .map(|(v, body)| (v, body.content.as_str()));
+    let sections = lib
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.meta.redirect_to.is_none())
+        .map(|(id, _)| {
+            let v = &data.sections[id];
+            (v, v["content"].as_str().unwrap_or_default())
+        });
+    for (v, html) in pages.chain(sections) {
         let Some(title) = v["title"].as_str() else {
             continue;
         };
-        let body = html_to_text(v["content"].as_str().unwrap_or_default());
+        let body = html_to_text(html);
         entries.push(json!({
             "title": title,
             "url": v["permalink"],

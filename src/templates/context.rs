@@ -4,9 +4,10 @@
 //! In listings (`section.pages`, `term.pages`) a page carries everything but
 //! its `content`, `toc`, `lower` and `higher`: cloning every page's HTML into every listing
 //! made a 10k-page site with 50 tags spend most of its build copying. A
-//! template that needs a listed page's HTML calls `get_page`. The taxonomy
-//! list page and `get_taxonomy` carry lighter references still (title,
-//! permalink, date, ...).
+//! template that needs a listed page's HTML calls `get_page`. Pages are kept
+//! in that listing shape, ready to clone, and their own view adds the rest
+//! ([`PageBody`]). The taxonomy list page and `get_taxonomy` carry lighter
+//! references still (title, permalink, date, ...).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,12 +25,11 @@ use crate::project::Project;
 pub struct SiteData {
     pub base_url: String,
     pub config: Value,
-    /// Pages without `toc` (see [`SiteData::full_page`]), by [`PageId`].
+    /// Pages as listings show them, by [`PageId`] (see
+    /// [`SiteData::full_page`] for the rest).
     pub pages: Vec<Value>,
-    /// Tables of contents, by [`PageId`], kept as Rust values and made
-    /// template values only for the page being rendered: as values, the
-    /// headings of every page cost more memory than their HTML.
-    pub page_tocs: Vec<Vec<Heading>>,
+    /// What a page's own view adds to its listing, by [`PageId`].
+    pub page_bodies: Vec<PageBody>,
     /// Title, permalink and dates only, by [`PageId`].
     pub page_refs: Vec<Value>,
     /// Sections without their `pages`, by [`SectionId`].
@@ -54,14 +54,15 @@ impl SiteData {
     ) -> SiteData {
         let base = project.base_url.as_str();
         let page_refs: Vec<Value> = lib.pages.iter().map(|p| page_ref(base, p)).collect();
-        let mut page_tocs = Vec::with_capacity(lib.pages.len());
+        let mut page_bodies = Vec::with_capacity(lib.pages.len());
         let pages: Vec<Value> = lib
             .pages
             .iter()
             .zip(page_html)
-            .map(|(p, mut html)| {
-                page_tocs.push(std::mem::take(&mut html.toc));
-                page_value(base, lib, p, html, &page_refs)
+            .map(|(p, html)| {
+                let (listing, body) = page_value(base, lib, p, html, &page_refs);
+                page_bodies.push(body);
+                listing
             })
             .collect();
         let sections = lib
@@ -74,7 +75,7 @@ impl SiteData {
             base_url: base.to_string(),
             config: config_value(project),
             pages,
-            page_tocs,
+            page_bodies,
             page_refs,
             sections,
             section_pages: lib.sections.iter().map(|s| s.pages.clone()).collect(),
@@ -122,14 +123,16 @@ impl SiteData {
 
     /// Puts a page's new rendering in place (`ssgx dev`, after an edit of
     /// its body; its front matter, and so its references, are unchanged).
-    pub fn replace_page(&mut self, lib: &Library, id: PageId, mut html: Rendered) {
-        self.page_tocs[id] = std::mem::take(&mut html.toc);
-        self.pages[id] = page_value(&self.base_url, lib, &lib.pages[id], html, &self.page_refs);
+    pub fn replace_page(&mut self, lib: &Library, id: PageId, html: Rendered) {
+        let (listing, body) =
+            page_value(&self.base_url, lib, &lib.pages[id], html, &self.page_refs);
+        self.pages[id] = listing;
+        self.page_bodies[id] = body;
     }
 
     /// A page as `section.pages` and `term.pages` show it.
     pub fn listing(&self, id: PageId) -> Value {
-        listing_value(&self.pages[id])
+        self.pages[id].clone()
     }
 
     pub fn permalink(&self, path: &str) -> String {
@@ -141,7 +144,7 @@ impl SiteData {
         let mut value = self.sections[id].clone();
         let pages: Vec<Value> = self.section_pages[id]
             .iter()
-            .map(|&p| listing_value(&self.pages[p]))
+            .map(|&p| self.listing(p))
             .collect();
         value["pages"] = Value::Array(pages);
         value
@@ -161,10 +164,21 @@ impl SiteData {
         Context::from_value(Value::Object(map)).unwrap_or_default()
     }
 
-    /// A page with its table of contents, as `page` and `get_page` give it.
+    /// A page with its HTML, table of contents and neighbours, as `page`
+    /// and `get_page` give it.
     pub fn full_page(&self, id: PageId) -> Value {
+        let mut page = self.page_with_body(id);
+        page["toc"] = serde_json::to_value(&self.page_bodies[id].toc).unwrap_or(Value::Null);
+        page
+    }
+
+    /// A page with its HTML and neighbours but no `toc` (feed entries).
+    pub fn page_with_body(&self, id: PageId) -> Value {
         let mut page = self.pages[id].clone();
-        page["toc"] = serde_json::to_value(&self.page_tocs[id]).unwrap_or(Value::Null);
+        let body = &self.page_bodies[id];
+        page["content"] = Value::String(body.content.clone());
+        page["lower"] = body.lower.clone();
+        page["higher"] = body.higher.clone();
         page
     }
 
@@ -214,11 +228,7 @@ impl SiteData {
 
     pub fn taxonomy_term_context(&self, t: &Taxonomy, term_index: usize) -> Context {
         let term = &t.terms[term_index];
-        let pages: Vec<Value> = term
-            .pages
-            .iter()
-            .map(|&p| listing_value(&self.pages[p]))
-            .collect();
+        let pages: Vec<Value> = term.pages.iter().map(|&p| self.listing(p)).collect();
         let term_value = json!({
             "name": term.name, "slug": term.slug, "path": term.path,
             "permalink": self.permalink(&term.path), "page_count": pages.len(), "pages": pages,
@@ -272,12 +282,36 @@ fn page_ref(base: &str, p: &Page) -> Value {
     })
 }
 
-fn page_value(base: &str, lib: &Library, p: &Page, html: Rendered, refs: &[Value]) -> Value {
+/// What a page's own view (`page`, `get_page`, feeds) adds to its listing.
+#[derive(Default, Clone)]
+pub struct PageBody {
+    pub content: String,
+    /// Kept as Rust values and made template values only for the page
+    /// being rendered: as values, the headings of every page cost more
+    /// memory than their HTML.
+    pub toc: Vec<Heading>,
+    pub lower: Value,
+    pub higher: Value,
+}
+
+/// A page as listings show it, and what its own view adds.
+fn page_value(
+    base: &str,
+    lib: &Library,
+    p: &Page,
+    html: Rendered,
+    refs: &[Value],
+) -> (Value, PageBody) {
     let date = p.date.as_ref().map(|d| d.date());
     let neighbour = |id: Option<PageId>| id.map_or(Value::Null, |i| refs[i].clone());
-    json!({
+    let body = PageBody {
+        content: html.content,
+        toc: html.toc,
+        lower: neighbour(p.lower),
+        higher: neighbour(p.higher),
+    };
+    let listing = json!({
         "relative_path": p.file.rel,
-        "content": html.content,
         "summary": html.summary,
         "word_count": html.word_count,
         "reading_time": html.reading_time,
@@ -299,24 +333,9 @@ fn page_value(base: &str, lib: &Library, p: &Page, html: Rendered, refs: &[Value
         "taxonomies": p.meta.taxonomies,
         "extra": extra_value(&p.meta.extra),
         "assets": p.assets,
-        "lower": neighbour(p.lower),
-        "higher": neighbour(p.higher),
         "translations": [],
-    })
-}
-
-/// A page as listings show it: all but `content`, `toc` and its own
-/// neighbours (`lower`, `higher`).
-fn listing_value(full: &Value) -> Value {
-    let mut map = Map::new();
-    if let Value::Object(fields) = full {
-        for (k, v) in fields {
-            if !matches!(k.as_str(), "content" | "toc" | "lower" | "higher") {
-                map.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Value::Object(map)
+    });
+    (listing, body)
 }
 
 fn section_value(base: &str, lib: &Library, s: &Section, html: Rendered) -> Value {
