@@ -23,6 +23,9 @@ peak RSS with ratios to the plain build:
              language (the corpus writes `let x_1 = 2; // w` for all five,
              which only Rust and JS parse; see valid_code())
 
+Each round runs every variant once, starting one variant later than the
+round before (see main()).
+
 Scenarios: `clean` builds into a missing output folder, `rebuild` keeps
 the last build's output. For `clean`, the previous output is moved aside
 (not timed) and only deleted after the last run: this disk is ext4
@@ -147,8 +150,13 @@ def main():
     for scenario in ["clean", "rebuild"]:
         for variant in variants:
             results[(scenario, variant)] = []
-        for _ in range(args.runs):
-            for variant in variants:
+        for round_ in range(args.runs):
+            # Each round starts one variant later, so no variant always
+            # follows the same one: on this VM a build's speed depends on
+            # the build before it (memory the last process freed is handed
+            # back to the host, and touching it again is slow).
+            shift = round_ % len(variants)
+            for variant in variants[shift:] + variants[:shift]:
                 root = os.path.join(base, variant)
                 if variant.endswith("-cold"):
                     shutil.rmtree(os.path.join(root, ".ssgx", "cache"), ignore_errors=True)

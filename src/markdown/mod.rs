@@ -146,7 +146,8 @@ pub fn render(
     if let Some(expanded) = &expanded {
         html = expanded.finish(&html);
     }
-    if let Some(cut) = html.find(SUMMARY_MARKER) {
+    // memchr's search: str::find's two-way search showed in profiles here.
+    if let Some(cut) = memchr::memmem::find(html.as_bytes(), SUMMARY_MARKER.as_bytes()) {
         out.summary = Some(html[..cut].trim_end().to_string());
     }
     out.content = html;

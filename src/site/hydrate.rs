@@ -24,7 +24,7 @@ pub static FILE: LazyLock<String> = LazyLock::new(|| {
 /// deferred, so it runs once the page is parsed). `base_path` is the path
 /// of the site's base URL (`""` at the root of a domain).
 pub fn link(html: &mut String, base_path: &str) {
-    if !html.contains(MARKER) {
+    if memchr::memmem::find(html.as_bytes(), MARKER.as_bytes()).is_none() {
         return;
     }
     let tag = format!(

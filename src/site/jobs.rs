@@ -259,6 +259,8 @@ impl JobInput {
                     if templates.minify() && file.ends_with(".html") {
                         html = super::minify::minify(&html);
                     }
+                    // Kept until every job is rendered: without its growth slack.
+                    html.shrink_to_fit();
                     OutputFile::bytes(file, html)
                 })
                 .map_err(|d| Box::new((source.clone(), d))),
