@@ -38,6 +38,7 @@ where
         external_open: false,
         heading_id: None,
         unknown: Vec::new(),
+        highlighted: 0,
     }
 }
 
@@ -51,6 +52,8 @@ pub struct Decorated<'a, 'c, I> {
     external_open: bool,
     heading_id: Option<String>,
     pub unknown: Vec<UnknownLanguage>,
+    /// How many code blocks were highlighted (see [`break_before_blocks`]).
+    pub highlighted: usize,
 }
 
 impl<'a, I> Iterator for Decorated<'a, '_, I>
@@ -85,7 +88,10 @@ where
                 let lang = language(info).to_string();
                 let (code, inner) = take_code_block(&mut self.events);
                 match highlight::highlight(&code, &lang, config) {
-                    Some(html) => self.ready.push_back(Event::Html(CowStr::from(html))),
+                    Some(html) => {
+                        self.highlighted += 1;
+                        self.ready.push_back(Event::Html(CowStr::from(html)));
+                    }
                     None => {
                         self.unknown.push(UnknownLanguage {
                             lang,
@@ -143,6 +149,27 @@ where
             }
             other => self.ready.push_back(other),
         }
+    }
+}
+
+/// Starts each highlighted block on a new line, as pulldown-cmark starts
+/// the code blocks it writes itself: it passes a highlighted block through
+/// as raw HTML, which it writes as is (after `<li>Text:` in a tight list,
+/// for one).
+pub fn break_before_blocks(html: &mut String) {
+    const OPEN: &str = "<pre class=\"ssgx-code";
+    let mut fixed = String::new();
+    let mut copied = 0;
+    for at in memchr::memmem::find_iter(html.as_bytes(), OPEN) {
+        if at > 0 && html.as_bytes()[at - 1] != b'\n' {
+            fixed.push_str(&html[copied..at]);
+            fixed.push('\n');
+            copied = at;
+        }
+    }
+    if copied > 0 {
+        fixed.push_str(&html[copied..]);
+        *html = fixed;
     }
 }
 

@@ -226,9 +226,11 @@ fn token_spans(code: &str, tokens: Vec<Token>, attribute: impl Fn(&mut String, &
     out
 }
 
+/// Escapes code as pulldown-cmark escapes it (`<`, `>`, `&`; quotes are
+/// safe between tags), so highlighting changes nothing but the markup.
 fn escape_html_body(out: &mut String, text: &str) {
     // Writing to a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_html(&mut *out, text);
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut *out, text);
 }
 
 fn block_style(theme: &Theme) -> String {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
 /// Bumped when the HTML ssgx makes for a block changes.
-const FORMAT: &str = "highlight-v3";
+const FORMAT: &str = "highlight-v4";
 
 #[derive(Default)]
 struct Cache {

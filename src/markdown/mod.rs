@@ -135,6 +135,9 @@ pub fn render(
     let mut html = String::with_capacity(body.len() * 3 / 2);
     let mut decorated = decorate::decorate(events.into_iter(), src.config, src.base_url);
     pulldown_cmark::html::push_html(&mut html, &mut decorated);
+    if decorated.highlighted > 0 {
+        decorate::break_before_blocks(&mut html);
+    }
     for u in decorated.unknown {
         let (line, column) = line_col(src.text, src.body_start + original(u.offset));
         tracing::warn!(
