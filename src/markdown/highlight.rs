@@ -8,11 +8,12 @@
 //! themes from `arborium`. Grammars compile once per process, on first
 //! use, and are shared by the build's threads.
 //!
-//! Why two: on the benchmark corpus tree-sitter parses 6-24 µs a line
-//! (far more on code not valid in its block's language), which made a first
+//! Why two: on the benchmark corpus tree-sitter takes 6-22 µs a line
+//! (the most on code not valid in its block's language), which made a first
 //! build with highlighting twice as slow as one without; the lexers take
-//! 0.2 µs, with the detail of Hugo's Chroma or highlight.js rather than a
-//! parse tree's. syntect was slower than tree-sitter still (benches/RESULTS.md).
+//! under 0.5 µs, with the detail of Hugo's Chroma or highlight.js rather
+//! than a parse tree's. syntect was slower than tree-sitter still
+//! (benches/RESULTS.md).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
