@@ -259,32 +259,88 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// The values of the attributes `attrs` (each written `name=`) in an HTML
-/// page, entities decoded. Scanned by hand: the pages are ssgx's own
-/// output, whose attributes are always quoted, and a full HTML parser
-/// would cost more than the check.
+/// page, entities decoded. Only attributes inside tags count: text (a
+/// code block showing `<a href="x">`), comments and the bodies of
+/// `<script>` and `<style>` are skipped. Scanned by hand: the pages are
+/// ssgx's own output, and a full HTML parser would cost more than the check.
 fn attribute_values(html: &str, attrs: &[&str]) -> Vec<String> {
+    let wanted: Vec<&str> = attrs.iter().map(|a| a.trim_end_matches('=')).collect();
     let mut out = Vec::new();
-    for attr in attrs {
-        for (i, _) in html.match_indices(attr) {
-            // Only whole attribute names: `data-src=` is not `src=`.
-            let before = html[..i].chars().next_back();
-            if !matches!(before, Some(c) if c.is_whitespace()) {
-                continue;
-            }
-            let rest = &html[i + attr.len()..];
-            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-                continue;
-            };
-            if let Some(end) = rest[1..].find(quote) {
-                let value = rest[1..1 + end]
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'<', &html.as_bytes()[at..]) {
+        let rest = &html[at + found..];
+        if rest.starts_with("<!--") {
+            at += found + rest.find("-->").map_or(rest.len(), |end| end + 3);
+            continue;
+        }
+        if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            at += found + 1;
+            continue;
+        }
+        let (name, attributes, used) = read_tag(&rest[1..]);
+        for (attr, value) in attributes {
+            if wanted.iter().any(|w| w.eq_ignore_ascii_case(attr)) {
+                let value = value
                     .replace("&amp;", "&")
                     .replace("&#x2F;", "/")
                     .replace("&quot;", "\"");
                 out.push(value.trim().to_string());
             }
         }
+        at += found + 1 + used;
+        // Their bodies are raw text, not markup.
+        for raw in ["script", "style"] {
+            if name.eq_ignore_ascii_case(raw) {
+                let close = format!("</{raw}");
+                at += html[at..].find(&close).unwrap_or(html.len() - at);
+            }
+        }
     }
     out
+}
+
+/// A start tag after its `<`: its name, its `(attribute, value)` pairs and
+/// how many bytes it takes, its `>` included.
+fn read_tag(tag: &str) -> (&str, Vec<(&str, &str)>, usize) {
+    let is_break = |c: char| c.is_ascii_whitespace() || c == '>' || c == '/';
+    let name_end = tag.find(is_break).unwrap_or(tag.len());
+    let mut attributes = Vec::new();
+    let mut i = name_end;
+    loop {
+        i += tag[i..]
+            .find(|c: char| !(c.is_ascii_whitespace() || c == '/'))
+            .unwrap_or(tag.len() - i);
+        if i >= tag.len() || tag[i..].starts_with('>') {
+            return (&tag[..name_end], attributes, (i + 1).min(tag.len()));
+        }
+        let attr_len = tag[i..]
+            .find(|c: char| is_break(c) || c == '=')
+            .unwrap_or(tag.len() - i)
+            .max(1);
+        let attr = &tag[i..i + attr_len];
+        i += attr_len;
+        if !tag[i..].starts_with('=') {
+            continue;
+        }
+        i += 1;
+        let value = match tag[i..].chars().next() {
+            Some(quote @ ('"' | '\'')) => {
+                let len = tag[i + 1..].find(quote).unwrap_or(tag.len() - i - 1);
+                let value = &tag[i + 1..i + 1 + len];
+                i = (i + 2 + len).min(tag.len());
+                value
+            }
+            _ => {
+                let len = tag[i..]
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .unwrap_or(tag.len() - i);
+                let value = &tag[i..i + len];
+                i += len;
+                value
+            }
+        };
+        attributes.push((attr, value));
+    }
 }
 
 /// Requests each external URL (HEAD, then GET when HEAD is refused), a
@@ -365,7 +421,7 @@ mod tests {
         let html = r#"<a href="/a/?x=1&amp;y=2#top">a</a><img data-src="no" src='b.png'><link href="https://x.example/s.css">"#;
         assert_eq!(
             links(html),
-            vec!["/a/?x=1&y=2#top", "https://x.example/s.css", "b.png"]
+            vec!["/a/?x=1&y=2#top", "b.png", "https://x.example/s.css"]
         );
         assert_eq!(
             resolve_relative("/blog/post/", "../img/a.png"),
@@ -382,6 +438,22 @@ mod tests {
             Kind::External
         ));
         assert!(matches!(classify("mailto:a@b", ""), Kind::Skip));
+    }
+
+    #[test]
+    fn only_attributes_inside_tags_are_links() {
+        let html = concat!(
+            r#"<pre><code>&lt;a href="/in-code/"&gt; src="/also-text.png"</code></pre>"#,
+            r#"<!-- <a href="/commented/"> --><script>let s = '<a href="/in-script/">';</script>"#,
+            r#"<style>a[href="/in-style/"] {}</style><p>a > b href="/after-gt/"</p>"#,
+            r#"<a title="x href='/in-value/'" HREF=/unquoted/>u</a><img alt="<" src="/i.png"/>"#,
+        );
+        assert_eq!(links(html), vec!["/unquoted/", "/i.png"]);
+        // A tag cut off at the end of the page ends the scan.
+        assert_eq!(
+            links(r#"<a href="/ok/">a</a><a href="/cut"#),
+            vec!["/ok/", "/cut"]
+        );
     }
 
     #[test]

@@ -46,7 +46,9 @@ fn check_finds_broken_links_and_writes_nothing() {
              [fine](/about/) [fine too](../blog/post-1/) [feed](/atom.xml) [old](/old-about/)\n\
              [gone](/nope/) [bad anchor](/about/#nowhere) [good anchor](/about/#top)\n\n\
              ## Top {{#top}}\n\n[up](#top) [down](#bottom)\n\n\
-             [up]({external}/ok) [down]({external}/missing) [skipped]({external}/skipped)\n"
+             [up]({external}/ok) [down]({external}/missing) [skipped]({external}/skipped)\n\n\
+             Code shows links, it does not make them: `<a href=\"/inline/\">`\n\n\
+             ```html\n<a href=\"/in-code/\">x</a> <img src=\"/in-code.png\">\n```\n"
         ),
     )
     .unwrap();
