@@ -19,6 +19,14 @@ fn reference(body: &str) -> String {
     html
 }
 
+/// A built page's HTML, and pulldown-cmark's for its Markdown body.
+fn built_and_reference(site: &std::path::Path, page: &str) -> (String, String) {
+    let source = common::read(site.join(format!("site/{page}.md")));
+    let body = source.splitn(3, "+++\n").nth(2).unwrap();
+    let ours = common::read(site.join(format!("public/{page}/index.html")));
+    (ours, reference(body))
+}
+
 /// Drops the `id` attributes of headings, which ssgx adds.
 fn without_heading_ids(html: &str) -> String {
     let re = regex::Regex::new(r#"<(h[1-6]) id="[^"]*">"#).unwrap();
@@ -31,12 +39,10 @@ fn real_world_markdown_renders_as_pulldown_cmark_does() {
     let run = common::build(dir.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     for page in ["readme-tool", "contributing"] {
-        let source = common::read(dir.path().join(format!("site/{page}.md")));
-        let body = source.splitn(3, "+++\n").nth(2).unwrap();
-        let ours = common::read(dir.path().join(format!("public/{page}/index.html")));
+        let (ours, expected) = built_and_reference(dir.path(), page);
         assert_eq!(
             without_heading_ids(&ours),
-            reference(body),
+            expected,
             "{page} differs from pulldown-cmark"
         );
         // The ids are there, unique, in GitHub's style.
@@ -79,9 +85,7 @@ fn highlighting_keeps_real_world_code_as_written() {
         let run = common::build(dir.path());
         assert_eq!(run.code, 0, "{}", run.stderr);
         for page in ["readme-tool", "contributing"] {
-            let source = common::read(dir.path().join(format!("site/{page}.md")));
-            let body = source.splitn(3, "+++\n").nth(2).unwrap();
-            let ours = common::read(dir.path().join(format!("public/{page}/index.html")));
+            let (ours, reference) = built_and_reference(dir.path(), page);
             // Highlighted, not merely wrapped: every language but the
             // unknown `handlebars` gets classes.
             let blocks = ours.matches("<pre class=\"ssgx-code z-code\"").count();
@@ -89,7 +93,7 @@ fn highlighting_keeps_real_world_code_as_written() {
             assert_eq!(blocks, expected, "{engine} {page}: {ours}");
             assert_eq!(
                 without_highlighting(&without_heading_ids(&ours)),
-                reference(body),
+                reference,
                 "{engine}: {page} differs from pulldown-cmark beyond highlighting"
             );
         }
