@@ -28,6 +28,17 @@ fn listed(root: &Path, file: &str) -> Vec<String> {
         .collect()
 }
 
+/// A server stopped when the test ends, also one that failed: a panic
+/// before an explicit kill left `ssgx serve` running.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn sections_and_terms_paginate() {
     let dir = built();
@@ -140,8 +151,9 @@ fn aliases_redirect_with_pages_and_forced_rules() {
     assert!(functions > rules.find("/weblog/").unwrap());
 
     // Served as Netlify would: a real 301, though a page exists there.
-    let (mut child, addr) =
+    let (child, addr) =
         common::spawn_server(dir.path(), &["serve", "--port", "0"], "ssgx serve: serving");
+    let _server = Stopped(child);
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -150,8 +162,6 @@ fn aliases_redirect_with_pages_and_forced_rules() {
         .get(format!("http://{addr}/old-about/"))
         .send()
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(response.status(), 301);
     assert_eq!(response.headers()["location"], "/about/");
 }
@@ -405,8 +415,9 @@ fn search_index_and_the_themes_search_box() {
     // another host, so serve it with links made for this server.
     let run = common::ssgx(dir.path(), &["build", "--base-url", "/"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let (mut child, addr) =
+    let (child, addr) =
         common::spawn_server(dir.path(), &["serve", "--port", "0"], "ssgx serve: serving");
+    let _server = Stopped(child);
     let browser = common::webdriver::Browser::start(true);
     browser.goto(&format!("http://{addr}/blog/"));
     browser.eval(
@@ -417,8 +428,6 @@ fn search_index_and_the_themes_search_box() {
         "return Array.from(document.querySelectorAll('.search-results a')).some(a => a.textContent === 'About' && a.getAttribute('href') === '/about/');",
         std::time::Duration::from_secs(20),
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
